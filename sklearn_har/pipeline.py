@@ -1,0 +1,283 @@
+"""A segmenter-aware Pipeline: fit on a raw table, predict one label per row."""
+
+from __future__ import annotations
+
+import numpy as np
+from imblearn.pipeline import Pipeline as _ImbPipeline
+from imblearn.pipeline import _fit_resample_one
+from sklearn.base import clone, is_regressor
+from sklearn.metrics import accuracy_score, r2_score
+from sklearn.pipeline import _name_estimators
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted, check_memory
+
+from .utils.validation import check_row_labels
+
+__all__ = ["Pipeline", "make_pipeline"]
+
+
+def _is_segmenter(step):
+    """A segmenter cuts tables into windows and can map windows back to rows."""
+    return all(hasattr(step, a) for a in ("segment", "fit_resample", "transform"))
+
+
+def _final_has(attr):
+    def check(self):
+        final = self._final_estimator
+        return final != "passthrough" and hasattr(final, attr)
+
+    return check
+
+
+class Pipeline(_ImbPipeline):
+    """imbalanced-learn's Pipeline that also understands a window segmenter.
+
+    Without a segmenter this is exactly :class:`imblearn.pipeline.Pipeline`:
+    samplers run in ``fit`` only. With a
+    :class:`~sklearn_har.preprocessing.WindowSegmenter` as the **first** step
+    (and at least one step after it):
+
+    * ``fit(X_table, y_rows)``: the segmenter cuts and labels windows, every
+      later step sees windows (samplers resample them, in ``fit`` only);
+    * ``predict(X_table)`` returns **one label per input row**: per-window
+      probabilities are averaged over the windows covering each row (when the
+      final step has ``predict_proba``; otherwise per-window predictions are
+      voted, ties to the first class), and rows no window covers take the
+      output of the nearest window of their run, else of their group.
+      ``predict_proba``, ``predict_log_proba`` and ``decision_function``
+      likewise return one row per input row;
+    * ``predict_windows(X_table)`` gives the final step's per-window output;
+    * ``score(X_table, y_rows)`` is the accuracy on rows (R^2 for a regressor),
+      leaving out rows whose label the segmenter ignores (``ignore_label``),
+      which are not a class the model can predict;
+    * ``transform`` returns per-window output of the transformers.
+
+    So scikit-learn scorers, ``cross_val_score`` and ``GridSearchCV(...,
+    groups=users)`` work on rows, and the segmenter's parameters are tunable
+    (``seg__window``).
+
+    Parameters
+    ----------
+    steps : list of (str, estimator)
+        As in :class:`imblearn.pipeline.Pipeline`.
+    transform_input : list of str, default=None
+        As in :class:`imblearn.pipeline.Pipeline` (needs metadata routing).
+    memory : str or joblib.Memory, default=None
+        Caching of fitted transformers and samplers.
+    verbose : bool, default=False
+        Print the time of each step.
+
+    Examples
+    --------
+    >>> from sklearn.ensemble import RandomForestClassifier
+    >>> from sklearn_har import Pipeline, WindowSegmenter, StatFeatures
+    >>> from sklearn_har.datasets import make_har_table
+    >>> X, y = make_har_table(n_users=3, rows_per_user=1500, random_state=0)
+    >>> pipe = Pipeline([
+    ...     ("seg", WindowSegmenter(window=100, group_column="user")),
+    ...     ("feat", StatFeatures()),
+    ...     ("clf", RandomForestClassifier(n_estimators=20, random_state=0)),
+    ... ]).fit(X, y)
+    >>> pipe.predict(X).shape == (len(X),)
+    True
+    """
+
+    @property
+    def _segmenter(self):
+        if len(self.steps) > 1 and _is_segmenter(self.steps[0][1]):
+            return self.steps[0][1]
+        return None
+
+    # -- construction ------------------------------------------------------
+    def _validate_steps(self):
+        later = [name for name, est in self.steps[1:-1] if _is_segmenter(est)]
+        if later:
+            raise TypeError(
+                f"A segmenter must be the first step of the Pipeline; step(s) {later} "
+                "are segmenters placed later."
+            )
+        if self._segmenter is None:
+            return super()._validate_steps()
+        names, _ = zip(*self.steps)
+        self._validate_names(names)
+        _ImbPipeline(self.steps[1:])._validate_steps()
+
+    # -- fit ---------------------------------------------------------------
+    def _fit(self, X, y=None, routed_params=None, raw_params=None):
+        if self._segmenter is None:
+            return super()._fit(X, y, routed_params, raw_params)
+        self.steps = list(self.steps)
+        self._validate_steps()
+        memory = check_memory(self.memory)
+        name, segmenter = self.steps[0]
+        if getattr(memory, "location", None) is not None:
+            segmenter = clone(segmenter)
+        windows, window_labels, fitted = memory.cache(_fit_resample_one)(
+            segmenter, X, y, message_clsname="Pipeline", message=self._log_message(0),
+            params=routed_params[name] if routed_params is not None else {},
+        )
+        self.steps[0] = (name, fitted)
+        rest = _ImbPipeline(self.steps[1:], memory=self.memory,
+                            transform_input=self.transform_input, verbose=self.verbose)
+        Xt, yt = rest._fit(windows, window_labels, routed_params, raw_params)
+        self.steps[1:] = rest.steps
+        return Xt, yt
+
+    # -- windows -> rows ---------------------------------------------------
+    def _windows(self, X):
+        """Segment ``X`` and run the windows through the transformers."""
+        check_is_fitted(self)
+        windows, index = self._segmenter.segment(X)
+        for _, _, transform in self._iter(with_final=False):  # samplers and segmenter skipped
+            windows = transform.transform(windows)
+        return windows, index
+
+    def _row_scores(self, X, **params):
+        """Per-row class scores in ``classes_`` order (averaged probabilities or
+        vote shares), and the classes."""
+        Xt, index = self._windows(X)
+        final = self._final_estimator
+        if hasattr(final, "predict_proba"):
+            return index.to_rows(final.predict_proba(Xt, **params)), final.classes_
+        pred = final.predict(Xt, **params)
+        classes = getattr(final, "classes_", None)
+        if classes is None:
+            classes = np.unique(pred)
+        onehot = (pred[:, None] == np.asarray(classes)[None, :]).astype(np.float64)
+        return index.to_rows(onehot), np.asarray(classes)
+
+    @available_if(_final_has("predict"))
+    def predict(self, X, **params):
+        """Predict; with a segmenter, one label per row of ``X``.
+
+        Parameters
+        ----------
+        X : table or array-like
+            Input of the first step (a stream table with a segmenter).
+        **params : dict
+            Passed to the final step's ``predict`` (or ``predict_proba``).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_rows,)
+            In the type of the labels the pipeline was fitted on.
+        """
+        if self._segmenter is None:
+            return super().predict(X, **params)
+        if is_regressor(self._final_estimator):
+            Xt, index = self._windows(X)
+            return index.to_rows(self._final_estimator.predict(Xt, **params))
+        scores, classes = self._row_scores(X, **params)
+        return np.asarray(classes)[np.argmax(scores, axis=1)]
+
+    @available_if(_final_has("predict_proba"))
+    def predict_proba(self, X, **params):
+        """Class probabilities; with a segmenter, one row per row of ``X``
+        (the mean over the windows covering it)."""
+        if self._segmenter is None:
+            return super().predict_proba(X, **params)
+        return self._row_scores(X, **params)[0]
+
+    @available_if(_final_has("predict_proba"))
+    def predict_log_proba(self, X, **params):
+        """Log of :meth:`predict_proba` (per row with a segmenter)."""
+        if self._segmenter is None:
+            return super().predict_log_proba(X, **params)
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X, **params))
+
+    @available_if(_final_has("decision_function"))
+    def decision_function(self, X, **params):
+        """Decision function; with a segmenter, the mean over the windows
+        covering each row."""
+        if self._segmenter is None:
+            return super().decision_function(X, **params)
+        Xt, index = self._windows(X)
+        return index.to_rows(self._final_estimator.decision_function(Xt, **params))
+
+    @available_if(_final_has("predict"))
+    def predict_windows(self, X, **params):
+        """The final step's ``predict`` on each window of ``X`` (no mapping to rows).
+
+        Returns
+        -------
+        y_pred : ndarray of shape (n_windows,)
+        """
+        if self._segmenter is None:
+            return super().predict(X, **params)
+        Xt, _ = self._windows(X)
+        return self._final_estimator.predict(Xt, **params)
+
+    @available_if(_final_has("score"))
+    def score(self, X, y=None, sample_weight=None, **params):
+        """Score; with a segmenter, accuracy on rows (R^2 for a regressor).
+
+        Rows whose label is one of the segmenter's ``ignore_label`` are left out.
+        """
+        segmenter = self._segmenter
+        if segmenter is None:
+            return super().score(X, y, sample_weight=sample_weight, **params)
+        y_pred = self.predict(X)
+        y = check_row_labels(y, y_pred.shape[0])
+        keep = ~np.isin(y, _as_list(segmenter.ignore_label))
+        weight = None if sample_weight is None else np.asarray(sample_weight)[keep]
+        if is_regressor(self._final_estimator):
+            return r2_score(y[keep], y_pred[keep], sample_weight=weight)
+        return accuracy_score(y[keep], y_pred[keep], sample_weight=weight)
+
+    @available_if(_ImbPipeline._can_transform)
+    def transform(self, X, **params):
+        """Transform; with a segmenter, the output is per window."""
+        if self._segmenter is None:
+            return super().transform(X, **params)
+        check_is_fitted(self)
+        Xt = self._segmenter.transform(X)
+        for _, _, transform in self._iter():
+            Xt = transform.transform(Xt)
+        return Xt
+
+    def get_feature_names_out(self, input_features=None):
+        """Output feature names; a segmenter passes its channel names on."""
+        if self._segmenter is None:
+            return super().get_feature_names_out(input_features)
+        names = self._segmenter.get_feature_names_out()
+        for _, name, transform in self._iter():
+            if not hasattr(transform, "get_feature_names_out"):
+                raise AttributeError(
+                    f"Estimator {name} does not provide get_feature_names_out. Did you "
+                    "mean to call pipeline[:-1].get_feature_names_out()?"
+                )
+            names = transform.get_feature_names_out(names)
+        return names
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        if self.steps and _is_segmenter(self.steps[0][1]) and len(self.steps) > 1:
+            tags.input_tags.two_d_array = True
+            tags.input_tags.three_d_array = False
+        return tags
+
+
+def _as_list(labels):
+    if labels is None:
+        return []
+    if isinstance(labels, (list, tuple, set, np.ndarray)):
+        return list(labels)
+    return [labels]
+
+
+def make_pipeline(*steps, memory=None, transform_input=None, verbose=False):
+    """Build a :class:`Pipeline` from estimators, naming the steps automatically.
+
+    Examples
+    --------
+    >>> from sklearn.tree import DecisionTreeClassifier
+    >>> from sklearn_har import make_pipeline, WindowSegmenter, StatFeatures
+    >>> make_pipeline(WindowSegmenter(window=64), StatFeatures(), DecisionTreeClassifier())
+    Pipeline(steps=[('windowsegmenter', WindowSegmenter(window=64)),
+                    ('statfeatures', StatFeatures()),
+                    ('decisiontreeclassifier', DecisionTreeClassifier())])
+    """
+    return Pipeline(_name_estimators(steps), memory=memory,
+                    transform_input=transform_input, verbose=verbose)
+

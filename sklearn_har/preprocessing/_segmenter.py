@@ -1,0 +1,487 @@
+"""WindowSegmenter: cut a raw sensor stream into labelled windows."""
+
+from __future__ import annotations
+
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.base import BaseEstimator, _fit_context
+from sklearn.utils import TransformerTags
+from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils.validation import check_is_fitted
+
+from ..utils.validation import check_row_labels, check_table, is_dataframe
+
+__all__ = ["WindowSegmenter", "WindowIndex", "ShortRunWarning"]
+
+
+class ShortRunWarning(UserWarning):
+    """Some runs of rows are shorter than the window and give no window."""
+
+
+def _window_layout(run_starts, window, step):
+    """Start row and run of every window, in input order (vectorised).
+
+    Windows of a run start at the run's first row and every ``step`` rows after
+    it, as long as the whole window fits inside the run.
+    """
+    lengths = np.diff(run_starts)
+    n_per_run = np.where(lengths >= window, (lengths - window) // step + 1, 0)
+    run_of_window = np.repeat(np.arange(lengths.size), n_per_run)
+    first = np.cumsum(n_per_run) - n_per_run
+    offset = np.arange(run_of_window.size) - first[run_of_window]
+    starts = run_starts[:-1][run_of_window] + offset * step
+    return starts.astype(np.int64), run_of_window
+
+
+class WindowIndex:
+    """Where each window of a table came from, and the way back to rows.
+
+    Made by :meth:`WindowSegmenter.segment`; :class:`sklearn_har.Pipeline` uses it
+    to turn per-window outputs into one output per input row.
+
+    Attributes
+    ----------
+    n_rows : int
+        Rows of the segmented table.
+    window : int
+        Window length in rows.
+    starts : ndarray of shape (n_windows,)
+        First row of each window (increasing).
+    run_starts : ndarray of shape (n_runs + 1,)
+        First row of each run (maximal block of consecutive rows of one group),
+        then ``n_rows``.
+    run_of_window : ndarray of shape (n_windows,)
+        The run each window lies in.
+    group_codes : ndarray of shape (n_rows,)
+        Group code of every row.
+    group_labels : list
+        Group value of each code.
+    """
+
+    def __init__(self, *, n_rows, window, starts, run_starts, run_of_window,
+                 group_codes, group_labels):
+        self.n_rows = n_rows
+        self.window = window
+        self.starts = starts
+        self.run_starts = run_starts
+        self.run_of_window = run_of_window
+        self.group_codes = group_codes
+        self.group_labels = group_labels
+
+    @property
+    def n_windows(self):
+        return self.starts.size
+
+    def coverage(self):
+        """Number of windows covering each row, shape (n_rows,)."""
+        diff = np.zeros(self.n_rows + 1, dtype=np.int64)
+        diff[self.starts] += 1
+        diff[self.starts + self.window] -= 1
+        return np.cumsum(diff[:-1])
+
+    def nearest_window(self, rows):
+        """Index of the nearest window of the same run, else of the same group.
+
+        Distance is counted in rows to the window's nearest row; a tie goes to
+        the earlier window. Raises ``ValueError`` for rows whose group has no
+        window at all.
+        """
+        rows = np.asarray(rows, dtype=np.int64)
+        row_run = np.searchsorted(self.run_starts, rows, side="right") - 1
+        out = self._nearest_same_key(rows, row_run, self.run_of_window)
+        miss = np.flatnonzero(out < 0)
+        if miss.size:
+            groups = self.group_codes[rows[miss]]
+            out[miss] = self._nearest_same_key(rows[miss], groups,
+                                               self.group_codes[self.starts])
+            lost = out[miss] < 0
+            if lost.any():
+                names = [self.group_labels[g] for g in np.unique(groups[lost])]
+                raise ValueError(
+                    f"{int(lost.sum())} row(s) belong to group(s) {names} with no run "
+                    f"of at least window={self.window} rows, so no window can "
+                    "predict them. Use a smaller window or leave these groups out."
+                )
+        return out
+
+    def _nearest_same_key(self, rows, row_key, window_key):
+        """Nearest window whose key equals the row's key; -1 where none has it.
+
+        Vectorised over rows: windows are sorted by (key, start) and each row is
+        placed in its key's block with one ``searchsorted``.
+        """
+        n = self.starts.size
+        if n == 0:
+            return np.full(rows.size, -1, dtype=np.int64)
+        far = np.iinfo(np.int64).max
+        order = np.lexsort((self.starts, window_key))
+        skey = np.asarray(window_key, dtype=np.int64)[order]
+        sstart = self.starts[order]
+        span = np.int64(self.n_rows + 1)
+        row_key = np.asarray(row_key, dtype=np.int64)
+        lo = np.searchsorted(skey, row_key, side="left")
+        hi = np.searchsorted(skey, row_key, side="right")
+        left = np.searchsorted(skey * span + sstart, row_key * span + rows, side="right") - 1
+        right = left + 1
+        ok_left, ok_right = left >= lo, right < hi
+        d_left = np.where(ok_left, rows - (sstart[np.clip(left, 0, n - 1)] + self.window - 1), far)
+        d_right = np.where(ok_right, sstart[np.clip(right, 0, n - 1)] - rows, far)
+        pick = np.clip(np.where(d_right < d_left, right, left), 0, n - 1)
+        return np.where(ok_left | ok_right, order[pick], -1)
+
+    def to_rows(self, values):
+        """Map per-window values to rows: mean over covering windows; rows no
+        window covers take their nearest window (same run, else same group).
+
+        Parameters
+        ----------
+        values : array-like of shape (n_windows,) or (n_windows, k)
+
+        Returns
+        -------
+        ndarray of shape (n_rows,) or (n_rows, k), float64
+        """
+        values = np.asarray(values, dtype=np.float64)
+        if values.shape[0] != self.n_windows:
+            raise ValueError(
+                f"Expected {self.n_windows} per-window values (one per window of this "
+                f"table); got {values.shape[0]}."
+            )
+        squeeze = values.ndim == 1
+        V = values.reshape(self.n_windows, -1)
+        acc = np.zeros((self.n_rows + 1, V.shape[1]))
+        acc[self.starts] += V
+        acc[self.starts + self.window] -= V
+        acc = np.cumsum(acc[:-1], axis=0)
+        count = self.coverage()
+        covered = count > 0
+        out = np.empty_like(acc)
+        out[covered] = acc[covered] / count[covered, None]
+        uncovered = np.flatnonzero(~covered)
+        if uncovered.size:
+            out[uncovered] = V[self.nearest_window(uncovered)]
+        return out[:, 0] if squeeze else out
+
+
+class WindowSegmenter(BaseEstimator):
+    """Cut a raw sensor stream (rows = time) into fixed-length labelled windows.
+
+    Windows start at the first row of every *run* and then every ``step`` rows,
+    as long as the whole window fits in the run. A run is a maximal block of
+    consecutive rows of one group (user, recording): a window never spans two
+    groups, nor two separate chunks of rows of the same group. With a pandas
+    DataFrame whose index is integer, a jump in the index (rows removed by
+    filtering, or by a cross-validation split that kept the index) also ends a
+    run (``split_on_index_gaps``). Windows come out in input order.
+
+    Used alone, ``fit_resample(X, y)`` returns ``(windows, window_labels)`` and
+    ``transform(X)`` returns windows. As the first step of a
+    :class:`sklearn_har.Pipeline` it makes the pipeline fit on rows and predict
+    one label per input row.
+
+    Parameters
+    ----------
+    window : int, default=128
+        Window length in rows (samples). 128 at 50 Hz is the UCI-HAR 2.56 s.
+    step : int or None, default=None
+        Rows between the starts of consecutive windows. ``None`` means
+        ``max(1, window // 2)``: the 50 % overlap most HAR work uses.
+    label : {"majority", "last", "center"}, default="majority"
+        Label of a window: the most frequent row label in it (ties go to the
+        label that sorts first), the label of its last row, or of its row at
+        offset ``window // 2``. Rows carrying an ``ignore_label`` do not vote.
+    min_purity : float in [0, 1], default=0.0
+        In ``fit_resample``, drop windows in which fewer than this fraction of
+        the rows carry the window's label (ignored rows count as other labels).
+    ignore_label : label, list of labels or None, default=None
+        Label(s) of rows that are not an activity (a null class, ``-1`` for
+        unlabelled). They never vote, and a window whose label would be one of
+        them (all its rows ignored, or the last/center row ignored) is dropped
+        by ``fit_resample``. ``transform`` keeps every window.
+    group_column : str, int, list of them or None, default=None
+        Column(s) of the table identifying the group: a name for a DataFrame, a
+        position for both. With several, a run ends where any of them changes
+        (e.g. ``["subject", "recording"]``). The group columns are not channels.
+    split_on_index_gaps : bool, default=True
+        For a DataFrame with an integer index, also end a run where the index
+        does not increase by exactly 1.
+
+    Attributes
+    ----------
+    n_features_in_ : int
+        Columns of the fitted table (group columns included).
+    feature_names_in_ : ndarray of str
+        Column names of a fitted DataFrame.
+    channel_names_ : list of str
+        The channel columns (group columns removed), or ``"ch0"``, ... for arrays.
+    n_channels_ : int
+        Number of channel columns.
+    classes_ : ndarray
+        Window labels seen by ``fit_resample`` (ignored labels excluded).
+    n_windows_ : int
+        Windows returned by the last ``fit_resample``.
+    n_windows_dropped_ : dict
+        Windows the last ``fit_resample`` dropped: ``{"ignored": n, "impure": m}``.
+
+    Notes
+    -----
+    **Tails and short runs.** The rows at the end of a run that do not fill a
+    full window (fewer than ``step`` rows after the last window when ``step <=
+    window``) get no window of their own; a run shorter than ``window`` gets no
+    window at all, and ``fit_resample`` warns (:class:`ShortRunWarning`) with
+    how many runs and rows that is. In a :class:`sklearn_har.Pipeline`, such rows
+    take the prediction of the nearest window of their run, else of their group;
+    a group with no window at all cannot be predicted and raises. A window longer
+    than every run is an error.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_har.preprocessing import WindowSegmenter
+    >>> X = np.c_[np.repeat([0, 1], 10), np.arange(20.0)]   # column 0: user
+    >>> y = np.array(["sit"] * 6 + ["walk"] * 14)
+    >>> seg = WindowSegmenter(window=4, step=4, group_column=0)
+    >>> W, wy = seg.fit_resample(X, y)
+    >>> W.shape, wy.tolist()
+    ((4, 1, 4), ['sit', 'sit', 'walk', 'walk'])
+    >>> W[2, 0].tolist()     # user 1's first window starts at its first row
+    [10.0, 11.0, 12.0, 13.0]
+    """
+
+    _parameter_constraints: dict = {
+        "window": [Interval(Integral, 1, None, closed="left")],
+        "step": [Interval(Integral, 1, None, closed="left"), None],
+        "label": [StrOptions({"majority", "last", "center"})],
+        "min_purity": [Interval(Real, 0, 1, closed="both")],
+        "ignore_label": "no_validation",
+        "group_column": [str, Integral, list, tuple, None],
+        "split_on_index_gaps": ["boolean"],
+    }
+
+    def __init__(self, window=128, step=None, *, label="majority", min_purity=0.0,
+                 ignore_label=None, group_column=None, split_on_index_gaps=True):
+        self.window = window
+        self.step = step
+        self.label = label
+        self.min_purity = min_purity
+        self.ignore_label = ignore_label
+        self.group_column = group_column
+        self.split_on_index_gaps = split_on_index_gaps
+
+    # -- helpers -----------------------------------------------------------
+    @property
+    def _step(self):
+        return max(1, self.window // 2) if self.step is None else self.step
+
+    def _read_table(self, X):
+        return check_table(X, group_column=self.group_column,
+                           split_on_index_gaps=self.split_on_index_gaps)
+
+    def _remember_columns(self, table):
+        self.n_features_in_ = table.n_columns
+        if table.column_names is not None:
+            self.feature_names_in_ = np.asarray([str(c) for c in table.column_names],
+                                                dtype=object)
+        elif hasattr(self, "feature_names_in_"):
+            del self.feature_names_in_
+        self.channel_names_ = list(table.channel_names)
+        self.n_channels_ = len(table.channel_names)
+
+    def _check_columns(self, table):
+        if table.n_columns != self.n_features_in_:
+            raise ValueError(
+                f"X has {table.n_columns} features, but {type(self).__name__} is expecting "
+                f"{self.n_features_in_} features as input (the table it was fitted on "
+                f"had {self.n_features_in_} columns: {self.n_channels_} channel(s) "
+                "plus the group column(s))."
+            )
+        fitted = getattr(self, "feature_names_in_", None)
+        if fitted is not None and table.column_names is not None:
+            got = [str(c) for c in table.column_names]
+            if got != list(fitted):
+                raise ValueError(
+                    "The columns of X differ from those seen in fit (names and order "
+                    f"must match; nothing is reordered): expected {list(fitted)}, got "
+                    f"{got}."
+                )
+
+    def _layout(self, table):
+        starts, run_of_window = _window_layout(table.run_starts, self.window, self._step)
+        if starts.size == 0:
+            longest = int(np.argmax(table.run_lengths))
+            group = table.group_labels[table.group_codes[table.run_starts[longest]]]
+            where = "" if group is None else f" (group {group!r})"
+            raise ValueError(
+                f"window={self.window} is longer than every run of rows: the longest "
+                f"run{where} has {int(table.run_lengths[longest])} sample(s) (rows). "
+                "Use a smaller "
+                "window, or check group_column and the table's index."
+            )
+        index = WindowIndex(
+            n_rows=table.n_rows, window=self.window, starts=starts,
+            run_starts=table.run_starts, run_of_window=run_of_window,
+            group_codes=table.group_codes, group_labels=table.group_labels,
+        )
+        return index
+
+    def _cut(self, values, starts):
+        view = np.lib.stride_tricks.sliding_window_view(values, self.window, axis=0)
+        return np.ascontiguousarray(view[starts])  # (n, C, T), one copy
+
+    # -- public API --------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None):
+        """Learn the table's columns (and check that windows can be cut).
+
+        Parameters
+        ----------
+        X : ndarray or DataFrame of shape (n_rows, n_columns)
+            Stream table, rows = time samples.
+        y : ignored
+
+        Returns
+        -------
+        self
+        """
+        table = self._read_table(X)
+        self._layout(table)
+        self._remember_columns(table)
+        return self
+
+    def segment(self, X):
+        """Cut windows from a table and say where they came from.
+
+        Returns
+        -------
+        windows : ndarray of shape (n_windows, n_channels, window), float32
+        index : WindowIndex
+        """
+        check_is_fitted(self, "n_channels_")
+        table = self._read_table(X)
+        self._check_columns(table)
+        index = self._layout(table)
+        return self._cut(table.values, index.starts), index
+
+    def fit_transform(self, X, y=None):
+        """Fit, then cut windows from the same table (see :meth:`transform`)."""
+        return self.fit(X, y).transform(X)
+
+    def transform(self, X):
+        """Cut windows from a table (every window, no label needed).
+
+        Parameters
+        ----------
+        X : ndarray or DataFrame of shape (n_rows, n_columns)
+
+        Returns
+        -------
+        windows : ndarray of shape (n_windows, n_channels, window), float32
+        """
+        return self.segment(X)[0]
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit_resample(self, X, y):
+        """Cut labelled windows from a table with one label per row.
+
+        Parameters
+        ----------
+        X : ndarray or DataFrame of shape (n_rows, n_columns)
+            Stream table, rows = time samples.
+        y : array-like of shape (n_rows,)
+            Label of every row, any type scikit-learn accepts.
+
+        Returns
+        -------
+        windows : ndarray of shape (n_windows, n_channels, window), float32
+        labels : ndarray of shape (n_windows,)
+            In the type of ``y``.
+        """
+        table = self._read_table(X)
+        y = check_row_labels(y, table.n_rows)
+        index = self._layout(table)
+        self._remember_columns(table)
+        self._warn_short_runs(table)
+
+        labels_all, codes = np.unique(y, return_inverse=True)
+        codes = codes.ravel()
+        ignored = self._ignored_mask(labels_all)
+        win_code, purity = self._window_labels(codes, index.starts, labels_all.size, ignored)
+        is_ignored = ignored[win_code]
+        keep = ~is_ignored & (purity >= self.min_purity)
+        self.n_windows_dropped_ = {
+            "ignored": int(is_ignored.sum()),
+            "impure": int((~is_ignored & ~keep).sum()),
+        }
+        if not keep.any():
+            raise ValueError(
+                f"No window left to train on: of {index.n_windows} windows, "
+                f"{self.n_windows_dropped_['ignored']} carry an ignored label and "
+                f"{self.n_windows_dropped_['impure']} are below min_purity="
+                f"{self.min_purity}."
+            )
+        self.classes_ = labels_all[~ignored]
+        self.n_windows_ = int(keep.sum())
+        windows = self._cut(table.values, index.starts[keep])
+        return windows, labels_all[win_code[keep]]
+
+    def get_feature_names_out(self, input_features=None):
+        """Channel names of the windows (the table's channel columns)."""
+        check_is_fitted(self, "n_channels_")
+        return np.asarray(self.channel_names_, dtype=object)
+
+    def _ignored_mask(self, labels_all):
+        if self.ignore_label is None:
+            return np.zeros(labels_all.size, dtype=bool)
+        ignore = self.ignore_label
+        ignore = list(ignore) if isinstance(ignore, (list, tuple, set, np.ndarray)) else [ignore]
+        return np.array([any(_same_label(lab, ig) for ig in ignore) for lab in labels_all],
+                        dtype=bool)
+
+    def _window_labels(self, codes, starts, n_labels, ignored):
+        """Label code and purity of each window (vectorised over windows)."""
+        ends = starts + self.window
+        counts = np.empty((starts.size, n_labels), dtype=np.int64)
+        for k in range(n_labels):  # one pass per label, not per window
+            cs = np.concatenate(([0], np.cumsum(codes == k)))
+            counts[:, k] = cs[ends] - cs[starts]
+        if self.label == "majority":
+            voting = np.where(ignored[None, :], -1, counts)
+            win_code = np.argmax(voting, axis=1)  # ties: first label in sort order
+            no_vote = voting.max(axis=1) <= 0
+            if no_vote.any():  # every row ignored: the window is ignored
+                win_code[no_vote] = np.argmax(counts[no_vote], axis=1)
+        else:
+            offset = self.window - 1 if self.label == "last" else self.window // 2
+            win_code = codes[starts + offset]
+        purity = counts[np.arange(starts.size), win_code] / self.window
+        return win_code, purity
+
+    def _warn_short_runs(self, table):
+        short = table.run_lengths < self.window
+        if short.any():
+            rows = int(table.run_lengths[short].sum())
+            warnings.warn(
+                f"{int(short.sum())} of {short.size} runs of rows ({rows} rows, "
+                f"{100 * rows / table.n_rows:.1f} % of the table) are shorter than "
+                f"window={self.window} and give no window.",
+                ShortRunWarning,
+                stacklevel=3,
+            )
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.transformer_tags = TransformerTags(preserves_dtype=["float32"])
+        tags.input_tags.allow_nan = False
+        tags.input_tags.string = False
+        tags.requires_fit = True
+        tags.target_tags.required = False
+        return tags
+
+
+def _same_label(a, b):
+    try:
+        return bool(a == b)
+    except (TypeError, ValueError):
+        return False

@@ -1,0 +1,493 @@
+"""The one place that decides the shape rules of sklearn_har.
+
+Two kinds of input exist (see ``DESIGN.md``):
+
+* **windows** -- ``X`` of shape ``(n_windows, n_channels, n_timesteps)``, channels
+  first. float64 (or any real dtype) is accepted and cast to float32. A 2-D ``X``
+  is read as ``(n_windows, 1, n_timesteps)`` (one channel), so scikit-learn's
+  estimator checks can run on window estimators.
+* **stream tables** -- a 2-D table (numpy array or pandas DataFrame), rows =
+  time samples, columns = channels, optionally with one or more *group*
+  columns (user, recording, ...), and one label per row.
+
+Every error says what was expected and what was received. NaN and inf are
+refused with their count and the position of the first one, unless the caller
+passes ``allow_nan=True`` (an estimator that documents a ``nan_policy``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from numbers import Integral
+
+import numpy as np
+from sklearn.utils.validation import check_array, validate_data
+
+__all__ = [
+    "check_windows",
+    "validate_windows",
+    "check_table",
+    "check_row_labels",
+    "StreamTable",
+    "is_dataframe",
+]
+
+_WINDOWS_SHAPE = "(n_windows, n_channels, n_timesteps)"
+
+
+def is_dataframe(X):
+    """True for a pandas DataFrame (pandas is not imported to find out)."""
+    return hasattr(X, "iloc") and hasattr(X, "columns")
+
+
+def _describe(X):
+    shape = getattr(X, "shape", None)
+    if shape is None:
+        return f"an object of type {type(X).__name__}"
+    return f"an array of shape {tuple(shape)} ({len(shape)}-D)"
+
+
+def _nonfinite_message(values, *, unit, input_name, axes_names):
+    """Message for NaN / inf in ``values``: how many and where the first one is."""
+    bad = ~np.isfinite(values)
+    n_nan = int(np.isnan(values).sum())
+    n_inf = int(bad.sum()) - n_nan
+    first = np.unravel_index(int(np.argmax(bad)), values.shape)
+    where = ", ".join(f"{name} {int(i)}" for name, i in zip(axes_names, first))
+    n_units = int(bad.reshape(values.shape[0], -1).any(axis=1).sum())
+    return (
+        f"{input_name} contains {n_nan} NaN and {n_inf} inf values in {n_units} "
+        f"{unit}(s); the first is at {where}. Expected finite values: remove or "
+        "impute them first."
+    )
+
+
+def _check_finite(values, *, unit, input_name, axes_names):
+    # np.isfinite over the whole array is the cost; a sum is a cheap pre-test.
+    if np.isfinite(values.sum(dtype=np.float64)):
+        return
+    if np.isfinite(values).all():  # overflow of the sum only
+        return
+    raise ValueError(
+        _nonfinite_message(values, unit=unit, input_name=input_name, axes_names=axes_names)
+    )
+
+
+def _as_real_array(X, input_name):
+    if hasattr(X, "__array__") or isinstance(X, (list, tuple)):
+        try:
+            return np.asarray(X)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"{input_name} could not be read as an array: {exc}") from exc
+    raise TypeError(
+        f"Expected {input_name} as an array-like of shape {_WINDOWS_SHAPE}; got "
+        f"{_describe(X)}."
+    )
+
+
+def check_windows(X, *, allow_nan=False, input_name="X", dtype=np.float32, copy=False):
+    """Validate windows and return them as a float32 array ``(n, C, T)``.
+
+    Parameters
+    ----------
+    X : array-like of shape (n_windows, n_channels, n_timesteps) or (n_windows, n_timesteps)
+        Windows, channels first. A 2-D array is one channel.
+    allow_nan : bool, default=False
+        Let NaN / inf through (for estimators with a documented ``nan_policy``).
+    input_name : str, default="X"
+        Name used in error messages.
+    dtype : numpy dtype, default=np.float32
+        Output dtype.
+    copy : bool, default=False
+        Force a copy even when no conversion is needed.
+
+    Returns
+    -------
+    X : ndarray of shape (n_windows, n_channels, n_timesteps)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_har.utils.validation import check_windows
+    >>> check_windows(np.zeros((4, 100))).shape
+    (4, 1, 100)
+    >>> check_windows(np.zeros((4, 3, 100))).dtype
+    dtype('float32')
+    """
+    if is_dataframe(X):
+        X = X.to_numpy()
+    X = _as_real_array(X, input_name)
+    if X.ndim not in (2, 3):
+        raise ValueError(
+            f"Expected {input_name} as windows of shape {_WINDOWS_SHAPE} (3-D) or "
+            f"(n_windows, n_timesteps) (2-D, one channel); got {_describe(X)}."
+        )
+    if X.dtype.kind not in "biuf":
+        try:
+            X = X.astype(np.float64)
+        except (TypeError, ValueError) as exc:
+            raise ValueError(
+                f"Expected {input_name} with real numbers; got dtype {X.dtype} that "
+                f"cannot be converted: {exc}"
+            ) from exc
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported; got {input_name} of dtype {X.dtype}.")
+    if X.ndim == 2:
+        X = X[:, None, :]
+    if X.shape[0] == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required: {input_name} holds no window."
+        )
+    if X.shape[1] == 0 or X.shape[2] == 0:
+        raise ValueError(
+            f"Expected {input_name} with at least one channel and one time step; got "
+            f"windows of shape {X.shape}."
+        )
+    X = np.array(X, dtype=dtype, order="C", copy=copy or None)
+    if not allow_nan:
+        _check_finite(
+            X,
+            unit="window",
+            input_name=input_name,
+            axes_names=("window", "channel", "time step"),
+        )
+    return X
+
+
+def validate_windows(estimator, X, *, reset, allow_nan=False, skip_check=False):
+    """Validate windows for a fitted/fitting window estimator.
+
+    Sets (``reset=True``) or checks (``reset=False``) ``n_channels_in_``,
+    ``n_timesteps_in_`` and ``n_features_in_ = n_channels_in_ * n_timesteps_in_``
+    (for 2-D input this is scikit-learn's usual ``X.shape[1]``), and
+    ``feature_names_in_`` for a 2-D DataFrame.
+
+    ``skip_check`` leaves out the length check (for estimators that accept any
+    window length after fit); the channel count is always checked.
+    """
+    name = type(estimator).__name__
+    if is_dataframe(X):
+        # sklearn handles feature names (and their warnings) for 2-D tables.
+        X = validate_data(estimator, X, reset=reset, ensure_all_finite=False, dtype=None)
+        if reset:
+            estimator.n_channels_in_, estimator.n_timesteps_in_ = 1, X.shape[1]
+        return check_windows(X, allow_nan=allow_nan)
+    Xw = check_windows(X, allow_nan=allow_nan)
+    _, n_channels, n_timesteps = Xw.shape
+    if reset:
+        estimator.n_channels_in_ = n_channels
+        estimator.n_timesteps_in_ = n_timesteps
+        estimator.n_features_in_ = n_channels * n_timesteps
+        if hasattr(estimator, "feature_names_in_"):
+            del estimator.feature_names_in_
+        return Xw
+    fitted_c = estimator.n_channels_in_
+    fitted_t = estimator.n_timesteps_in_
+    if n_channels != fitted_c or (not skip_check and n_timesteps != fitted_t):
+        hint = ""
+        if n_channels == fitted_t and n_timesteps == fitted_c:
+            hint = (
+                " The two axes look swapped: windows are channels first, "
+                "(n_windows, n_channels, n_timesteps); use X.transpose(0, 2, 1)."
+            )
+        raise ValueError(
+            f"X has {n_channels * n_timesteps} features, but {name} is expecting "
+            f"{fitted_c * fitted_t} features as input: it was fitted on windows of "
+            f"{fitted_c} channel(s) x {fitted_t} time steps and got {n_channels} "
+            f"channel(s) x {n_timesteps} time steps.{hint}"
+        )
+    return Xw
+
+
+@dataclass
+class StreamTable:
+    """A validated stream table.
+
+    Attributes
+    ----------
+    values : ndarray of shape (n_rows, n_channels), float32
+        The channel columns, in input order.
+    group_codes : ndarray of shape (n_rows,), int64
+        Integer code of each row's group (0 when there is no group column);
+        codes follow the order of first appearance.
+    group_labels : list
+        The group value for each code (a tuple when several group columns).
+    run_starts : ndarray of shape (n_runs + 1,), int64
+        Row index where each run starts, plus ``n_rows`` at the end. A run is a
+        maximal block of consecutive rows of one group (and, for a DataFrame with
+        an integer index, consecutive index labels).
+    channel_names : list of str
+        Names of the channel columns (``"ch0"``, ... when the table has none).
+    column_names : list or None
+        Names of all input columns of a DataFrame, None for an array.
+    """
+
+    values: np.ndarray
+    group_codes: np.ndarray
+    group_labels: list
+    run_starts: np.ndarray
+    channel_names: list
+    column_names: list | None
+    n_columns: int
+
+    @property
+    def n_rows(self):
+        return self.values.shape[0]
+
+    @property
+    def run_lengths(self):
+        return np.diff(self.run_starts)
+
+
+def _resolve_group_columns(group_column, columns, n_columns):
+    """Positions of the group columns; ``columns`` are DataFrame labels or None."""
+    if group_column is None:
+        return []
+    if isinstance(group_column, (list, tuple)):
+        requested = list(group_column)
+        if not requested:
+            raise ValueError("group_column is an empty list; give a column or None.")
+    else:
+        requested = [group_column]
+    positions = []
+    for col in requested:
+        if columns is not None and col in columns:
+            pos = columns.index(col)
+        elif isinstance(col, Integral) and not isinstance(col, bool):
+            pos = int(col)
+            if not -n_columns <= pos < n_columns:
+                raise ValueError(
+                    f"group_column={col!r} is out of range: the table has "
+                    f"{n_columns} columns (valid positions 0..{n_columns - 1})."
+                )
+            pos %= n_columns
+        else:
+            known = f"its columns are {columns}" if columns is not None else (
+                "a numpy table has no column names; give the column position (int)"
+            )
+            raise ValueError(f"Unknown group_column {col!r}: {known}.")
+        if pos in positions:
+            raise ValueError(f"group_column names column {col!r} twice.")
+        positions.append(pos)
+    if len(positions) >= n_columns:
+        raise ValueError(
+            f"The table has {n_columns} column(s) and group_column={group_column!r} "
+            "takes all of them: no channel column is left."
+        )
+    return positions
+
+
+def _factorize(column):
+    """Integer codes in order of first appearance, and the unique values."""
+    try:
+        uniques, first, inverse = np.unique(column, return_index=True, return_inverse=True)
+    except TypeError:  # mixed types that do not sort: compare as strings
+        as_str = np.asarray([repr(v) for v in column])
+        uniques_s, first, inverse = np.unique(as_str, return_index=True, return_inverse=True)
+        uniques = column[first]
+    order = np.argsort(first, kind="stable")
+    rank = np.empty_like(order)
+    rank[order] = np.arange(order.size)
+    return rank[inverse.ravel()].astype(np.int64), [uniques[i] for i in order]
+
+
+def check_table(
+    X,
+    *,
+    group_column=None,
+    allow_nan=False,
+    split_on_index_gaps=True,
+    input_name="X",
+):
+    """Validate a stream table (rows = time samples).
+
+    Parameters
+    ----------
+    X : ndarray or DataFrame of shape (n_rows, n_columns)
+        The table. Channel columns must be numeric.
+    group_column : str, int, list of them, or None
+        Column(s) identifying the group (user, recording). A name for a
+        DataFrame, a position for both. Several columns: a run ends where any
+        of them changes. The group columns are removed from the channels.
+    allow_nan : bool, default=False
+        Let NaN / inf in the channels through.
+    split_on_index_gaps : bool, default=True
+        For a DataFrame with an integer index, also end a run where the index
+        does not go up by exactly one (rows removed by filtering or by a
+        cross-validation split are a gap in time).
+    input_name : str, default="X"
+
+    Returns
+    -------
+    StreamTable
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_har.utils.validation import check_table
+    >>> t = check_table(np.array([[0, 1.0], [0, 2.0], [1, 3.0]]), group_column=0)
+    >>> t.values.shape, t.run_starts.tolist()
+    ((3, 1), [0, 2, 3])
+    """
+    columns = None
+    index = None
+    if is_dataframe(X):
+        columns = list(X.columns)
+        index = X.index
+        n_rows, n_columns = X.shape
+        get_col = lambda j: X.iloc[:, j].to_numpy()  # noqa: E731
+    else:
+        # sklearn's check_array: sparse, non-arrays and complex get its messages
+        X = check_array(X, dtype=None, ensure_all_finite=False, ensure_2d=False,
+                        allow_nd=True, ensure_min_samples=0, input_name=input_name)
+        if X.ndim != 2:
+            hint = (" Reshape your data with X.reshape(-1, 1) if it is one channel."
+                    if X.ndim == 1 else
+                    " Windows (n, C, T) go to the steps after a WindowSegmenter, "
+                    "not to the segmenter.")
+            raise ValueError(
+                f"Expected {input_name} as a stream table of shape (n_rows, "
+                f"n_columns) (2-D: rows = time samples, columns = channels); got "
+                f"{_describe(X)}.{hint}"
+            )
+        n_rows, n_columns = X.shape
+        get_col = lambda j: X[:, j]  # noqa: E731
+    if n_rows == 0:
+        raise ValueError(
+            f"Found array with 0 sample(s) (shape=({n_rows}, {n_columns})) while a "
+            f"minimum of 1 is required: {input_name} has no row."
+        )
+    if n_columns == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape=({n_rows}, 0)) while a minimum of "
+            f"1 is required: {input_name} has no channel column."
+        )
+    group_pos = _resolve_group_columns(group_column, columns, n_columns)
+    channel_pos = [j for j in range(n_columns) if j not in group_pos]
+
+    # channels
+    if columns is not None:
+        sub = X.iloc[:, channel_pos]
+        kinds = [np.dtype(dt).kind if isinstance(dt, np.dtype) else "O" for dt in sub.dtypes]
+        bad = [columns[j] for j, k in zip(channel_pos, kinds) if k not in "biuf"]
+        if bad:
+            raise ValueError(
+                f"Expected numeric channel columns; got non-numeric column(s) {bad}. "
+                "Name the group column(s) with group_column, drop other columns."
+            )
+        values = sub.to_numpy(dtype=np.float32)
+        channel_names = [str(columns[j]) for j in channel_pos]
+    else:
+        try:
+            values = np.asarray(X[:, channel_pos], dtype=np.float32)
+        except ValueError as exc:  # strings; a TypeError (objects) speaks for itself
+            raise ValueError(
+                f"Expected numeric channel columns in {input_name}; conversion failed: "
+                f"{exc}. Name the group column(s) with group_column."
+            ) from exc
+        channel_names = [f"ch{i}" for i in range(len(channel_pos))]
+    values = np.ascontiguousarray(values)
+    if not allow_nan:
+        _check_finite(values, unit="row", input_name=input_name,
+                      axes_names=("row", "channel"))
+
+    # groups and runs
+    breaks = np.zeros(max(n_rows - 1, 0), dtype=bool)
+    if group_pos:
+        code_cols = []
+        label_cols = []
+        for j in group_pos:
+            col = np.asarray(get_col(j))
+            if col.dtype.kind == "f" and np.isnan(col).any():
+                name = columns[j] if columns is not None else j
+                raise ValueError(
+                    f"The group column {name!r} contains "
+                    f"{int(np.isnan(col).sum())} NaN value(s), first at row "
+                    f"{int(np.argmax(np.isnan(col)))}; every row needs a group."
+                )
+            codes, labels = _factorize(col)
+            code_cols.append(codes)
+            label_cols.append(labels)
+            breaks |= codes[1:] != codes[:-1]
+        if len(group_pos) == 1:
+            group_codes, group_labels = code_cols[0], label_cols[0]
+        else:
+            combo = np.stack(code_cols, axis=1)
+            _, first, inverse = np.unique(combo, axis=0, return_index=True,
+                                          return_inverse=True)
+            order = np.argsort(first, kind="stable")
+            rank = np.empty_like(order)
+            rank[order] = np.arange(order.size)
+            group_codes = rank[inverse.ravel()].astype(np.int64)
+            group_labels = [
+                tuple(labels[c] for labels, c in zip(label_cols, combo[first[i]]))
+                for i in order
+            ]
+    else:
+        group_codes = np.zeros(n_rows, dtype=np.int64)
+        group_labels = [None]
+    if split_on_index_gaps and index is not None and np.asarray(index).dtype.kind in "iu":
+        idx = np.asarray(index, dtype=np.int64)
+        breaks |= np.diff(idx) != 1
+    run_starts = np.concatenate(([0], np.flatnonzero(breaks) + 1, [n_rows])).astype(np.int64)
+    return StreamTable(
+        values=values,
+        group_codes=group_codes,
+        group_labels=group_labels,
+        run_starts=run_starts,
+        channel_names=channel_names,
+        column_names=columns,
+        n_columns=n_columns,
+    )
+
+
+def check_row_labels(y, n_rows, *, input_name="y"):
+    """Validate one label per row and return a 1-D numpy array.
+
+    Examples
+    --------
+    >>> from sklearn_har.utils.validation import check_row_labels
+    >>> check_row_labels(["walk", "walk", "sit"], 3).tolist()
+    ['walk', 'walk', 'sit']
+    """
+    if y is None:
+        raise ValueError(
+            f"{input_name} is required: one label per row of the table (got None)."
+        )
+    if hasattr(y, "to_numpy"):
+        y = y.to_numpy()
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == 1:
+        y = y[:, 0]
+    if y.ndim != 1:
+        raise ValueError(
+            f"Expected {input_name} as one label per row, shape ({n_rows},); got "
+            f"{_describe(y)}."
+        )
+    if y.shape[0] != n_rows:
+        raise ValueError(
+            f"{input_name} has {y.shape[0]} labels but the table has {n_rows} rows; "
+            "expected one label per row."
+        )
+    if y.dtype.kind == "f" and np.isnan(y).any():
+        raise ValueError(
+            f"{input_name} contains {int(np.isnan(y).sum())} NaN label(s), first at row "
+            f"{int(np.argmax(np.isnan(y)))}. Give unlabelled rows a label value and "
+            "pass it as ignore_label."
+        )
+    if y.dtype.kind == "O":
+        # keep object labels (mixed / strings); reject None which would not sort
+        missing = np.array([v is None for v in y])
+        if missing.any():
+            raise ValueError(
+                f"{input_name} contains {int(missing.sum())} None label(s), first at "
+                f"row {int(np.argmax(missing))}."
+            )
+    return y
+
+
+def check_windows_labels(y, n_windows, *, input_name="y"):
+    """One label per window (same rules as :func:`check_row_labels`)."""
+    return check_row_labels(y, n_windows, input_name=input_name)
+

@@ -141,7 +141,7 @@ def g_mean(y_true, y_pred, *, labels=None, average="macro", sample_weight=None):
             "needs samples of the label in y_true, TNR needs samples of other "
             f"labels. They are {fate}.",
             UndefinedMetricWarning,
-            stacklevel=2,
+            stacklevel=3,  # past validate_params to the caller
         )
     if average is None:
         return per_class

@@ -140,7 +140,7 @@ class _WindowStats:
         return -np.einsum("nck,nck->nc", p, log_p) / np.log(n_bins)
 
 
-_BLOCK_VALUES = 1 << 24  # sample values per block in transform
+_BLOCK_VALUES = 1 << 18  # sample values per block in transform
 
 
 def _quantile_name(q):

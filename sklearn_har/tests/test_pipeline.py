@@ -1,0 +1,215 @@
+import numpy as np
+import pytest
+from imblearn.over_sampling import RandomOverSampler
+from imblearn.pipeline import Pipeline as ImbPipeline
+from sklearn.base import BaseEstimator, ClassifierMixin, clone
+from sklearn.ensemble import RandomForestClassifier
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import GridSearchCV, GroupKFold, cross_val_score
+from sklearn.preprocessing import StandardScaler
+from sklearn.tree import DecisionTreeClassifier
+
+from sklearn_har import Pipeline, StatFeatures, WindowSegmenter, make_pipeline
+
+pd = pytest.importorskip("pandas")
+
+
+def _interleaved_table(seed=0, n_chunks=3, rows=200):
+    """Three users in interleaved chunks; each activity has its own mean level.
+
+    The 'chunk' column holds the chunk id so tests can see which chunk a
+    window came from."""
+    rng = np.random.default_rng(seed)
+    parts, labels = [], []
+    chunk = 0
+    for c in range(n_chunks):
+        for user in ("anna", "ben", "carl"):
+            act = np.repeat(rng.choice(["walk", "sit", "lie"], size=rows // 50), 50)
+            level = np.select([act == "walk", act == "sit"], [2.0, 0.0], -2.0)
+            sig = level + rng.normal(scale=0.3, size=act.size)
+            if act[0] == "walk":
+                sig = sig + np.sin(np.arange(act.size))
+            parts.append(pd.DataFrame({"user": user, "chunk": float(chunk),
+                                       "acc": sig, "gyr": rng.normal(size=act.size)}))
+            labels.append(act)
+            chunk += 1
+    X = pd.concat(parts, ignore_index=True)
+    return X, np.concatenate(labels)
+
+
+class _WindowSpy(BaseEstimator, ClassifierMixin):
+    """A classifier that records the windows it was fitted on."""
+
+    def fit(self, X, y):
+        self.seen_ = X
+        self.classes_ = np.unique(y)
+        return self
+
+    def predict_proba(self, X):
+        return np.full((len(X), len(self.classes_)), 1 / len(self.classes_))
+
+    def predict(self, X):
+        return self.classes_[np.zeros(len(X), dtype=int)]
+
+
+def _har_pipeline(**seg):
+    return Pipeline([
+        ("seg", WindowSegmenter(**{"window": 50, "group_column": "user", **seg})),
+        ("feat", StatFeatures()),
+        ("clf", RandomForestClassifier(n_estimators=30, random_state=0)),
+    ])
+
+
+def test_grid_search_over_window_on_interleaved_users():
+    X, y = _interleaved_table()
+    users = X["user"].to_numpy()
+    search = GridSearchCV(_har_pipeline(), {"seg__window": [25, 50]}, cv=GroupKFold(3),
+                          scoring="f1_macro", error_score="raise")
+    search.fit(X, y, groups=users)
+    assert search.best_params_["seg__window"] in (25, 50)
+    assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
+    assert search.best_score_ > 0.8  # the activities are easy to tell apart
+    pred = search.predict(X)
+    assert pred.shape == (len(X),)
+    assert pred.dtype == y.dtype and set(pred) <= set(y)
+
+
+def test_no_window_mixes_users_or_chunks_inside_cross_validation():
+    X, y = _interleaved_table()
+    users = X["user"].to_numpy()
+    pipe = Pipeline([("seg", WindowSegmenter(window=20, step=7, group_column="user")),
+                     ("clf", _WindowSpy())])
+    for train, _ in GroupKFold(3).split(X, y, users):
+        fitted = clone(pipe).fit(X.iloc[train], y[train])
+        chunk = fitted[-1].seen_[:, 0]  # channel 0 is the chunk id
+        assert np.all(chunk.min(axis=1) == chunk.max(axis=1))
+
+
+def test_predict_returns_one_label_per_row_in_the_users_type():
+    X, y = _interleaved_table()
+    for labels in (y, pd.Series(y).map({"walk": 10, "sit": 20, "lie": 30}).to_numpy()):
+        pipe = _har_pipeline(step=25).fit(X, labels)
+        pred = pipe.predict(X)
+        assert pred.shape == (len(X),) and pred.dtype == labels.dtype
+        proba = pipe.predict_proba(X)
+        assert proba.shape == (len(X), 3)
+        np.testing.assert_allclose(proba.sum(axis=1), 1.0)
+        np.testing.assert_array_equal(pred, pipe.classes_[proba.argmax(axis=1)])
+        assert np.mean(pred == labels) > 0.85
+
+
+def test_row_probabilities_are_the_mean_of_covering_windows():
+    X, y = _interleaved_table()
+    pipe = _har_pipeline(window=40, step=20).fit(X, y)
+    windows, index = pipe[0].segment(X)
+    win_proba = pipe[-1].predict_proba(pipe[1].transform(windows))
+    row_proba = pipe.predict_proba(X)
+    # row 30 lies in windows 0 (rows 0-39) and 1 (rows 20-59)
+    np.testing.assert_allclose(row_proba[30], win_proba[:2].mean(axis=0))
+    # row 5 only in window 0
+    np.testing.assert_allclose(row_proba[5], win_proba[0])
+    assert pipe.predict_windows(X).shape == (index.n_windows,)
+
+
+def test_vote_when_the_final_step_has_no_predict_proba():
+    from sklearn.svm import LinearSVC
+
+    X, y = _interleaved_table()
+    pipe = Pipeline([("seg", WindowSegmenter(window=50, group_column="user")),
+                     ("feat", StatFeatures()), ("sc", StandardScaler()),
+                     ("clf", LinearSVC())]).fit(X, y)
+    assert not hasattr(pipe, "predict_proba")
+    pred, per_window = pipe.predict(X), pipe.predict_windows(X)
+    assert pred.shape == (len(X),) and np.mean(pred == y) > 0.5  # chance is 1/3
+    # windows (step 25) of 50 rows: row 10 is in window 0 only, row 30 in 0 and 1
+    assert pred[10] == per_window[0]
+    expected = per_window[0] if per_window[0] == per_window[1] else min(per_window[:2])
+    assert pred[30] == expected  # a tie goes to the first class
+    assert pipe.decision_function(X).shape == (len(X), 3)
+
+
+def test_score_is_row_accuracy_without_ignored_rows():
+    X, y = _interleaved_table()
+    y = y.copy()
+    y[:50] = "null"
+    pipe = _har_pipeline(ignore_label="null").fit(X, y)
+    keep = y != "null"
+    expected = np.mean(pipe.predict(X)[keep] == y[keep])
+    assert pipe.score(X, y) == pytest.approx(expected)
+    assert "null" not in pipe.classes_
+    assert cross_val_score(pipe, X, y, cv=GroupKFold(3), groups=X["user"]).min() > 0.5
+
+
+def test_samplers_run_in_fit_only():
+    X, y = _interleaved_table()
+    y = y.copy()
+    pipe = Pipeline([("seg", WindowSegmenter(window=20, step=20, group_column="user")),
+                     ("feat", StatFeatures()),
+                     ("ros", RandomOverSampler(random_state=0)),
+                     ("clf", _WindowSpy())])
+    pipe.fit(X, y)
+    seen = pipe[-1].seen_
+    n_windows = pipe[0].transform(X).shape[0]
+    assert seen.shape[0] > n_windows  # oversampled in fit
+    _, counts = np.unique(pipe[0].fit_resample(X, y)[1], return_counts=True)
+    assert seen.shape[0] == counts.max() * counts.size
+    assert pipe.predict_windows(X).shape[0] == n_windows  # not at predict time
+
+
+def test_without_segmenter_it_is_imblearns_pipeline():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = (X[:, 0] + 0.3 * rng.normal(size=120) > 0.8).astype(int)
+    steps = [("ros", RandomOverSampler(random_state=0)), ("sc", StandardScaler()),
+             ("clf", LogisticRegression())]
+    ours = Pipeline([(n, clone(e)) for n, e in steps]).fit(X, y)
+    theirs = ImbPipeline([(n, clone(e)) for n, e in steps]).fit(X, y)
+    np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
+    np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
+    assert ours.score(X, y) == theirs.score(X, y)
+    np.testing.assert_allclose(ours.transform(X[:3]) if hasattr(ours, "transform") else 0,
+                               theirs.transform(X[:3]) if hasattr(theirs, "transform") else 0)
+
+
+def test_pipeline_on_windows_without_segmenter():
+    rng = np.random.default_rng(0)
+    W = rng.normal(size=(60, 3, 32)).astype(np.float32)
+    y = np.repeat([0, 1], 30)
+    W[y == 1, 0] += 2
+    pipe = make_pipeline(StatFeatures(), DecisionTreeClassifier(random_state=0)).fit(W, y)
+    assert pipe.predict(W).shape == (60,) and pipe.score(W, y) == 1.0
+
+
+def test_feature_names_flow_from_channel_names():
+    X, y = _interleaved_table()
+    pipe = _har_pipeline().fit(X, y)
+    names = pipe[:-1].get_feature_names_out()
+    assert names[0] == "chunk__mean" and "acc__std" in set(names)
+    assert len(names) == pipe[-1].n_features_in_
+
+
+def test_segmenter_must_be_first():
+    X, y = _interleaved_table()
+    pipe = Pipeline([("feat", StandardScaler()), ("seg", WindowSegmenter(window=10)),
+                     ("clf", DecisionTreeClassifier())])
+    with pytest.raises(TypeError, match="must be the first step"):
+        pipe.fit(X.drop(columns="user"), y)
+
+
+def test_group_without_any_window_cannot_be_predicted():
+    X, y = _interleaved_table()
+    pipe = _har_pipeline(window=50).fit(X, y)
+    short = pd.DataFrame({"user": "dora", "chunk": 0.0, "acc": np.zeros(10), "gyr": 0.0})
+    with pytest.raises(ValueError, match="longer than every run"):
+        pipe.predict(short)
+    mixed = pd.concat([X.iloc[:200], short], ignore_index=True)
+    with pytest.raises(ValueError, match=r"group\(s\) \['dora'\]"):
+        pipe.predict(mixed)
+
+
+def test_unfitted_pipeline_raises_not_fitted():
+    from sklearn.exceptions import NotFittedError
+
+    X, _ = _interleaved_table()
+    with pytest.raises(NotFittedError):
+        _har_pipeline().predict(X)

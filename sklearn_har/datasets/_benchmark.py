@@ -151,11 +151,12 @@ def _read(paths):
 
 def _describe(name, spec, X, fs, n_classes):
     shape = {
-        "stream": f"{X.shape[0]:,} rows x {X.shape[1]} channels",
-        "windows": f"{X.shape[0]:,} windows of {X.shape[1]} channels x {X.shape[2]} samples",
-        "features": f"{X.shape[0]:,} windows x {X.shape[1]} features",
-    }[spec.kind]
-    return (f"{name}: {spec.title}\n{shape}, {n_classes} classes, fs = {fs:g} Hz.\n"
+        "stream": "rows x {} channels",
+        "windows": "windows of {} channels x {} samples",
+        "features": "windows x {} features",
+    }[spec.kind].format(*X.shape[1:])
+    return (f"{name}: {spec.title}\n{X.shape[0]:,} {shape}, {n_classes} classes, "
+            f"fs = {fs:g} Hz.\n"
             f"Source: {spec.source}\nTerms: {spec.terms}\n"
             "Details: the README.md of the data folder.")
 
@@ -229,6 +230,7 @@ def load_benchmark(name, data_home=None, *, as_frame="auto"):
     >>> bunch = load_benchmark("basicmotions", data_home=home)
     >>> bunch.kind, bunch.data.shape, bunch.target_names.tolist()
     ('windows', (2, 1, 100), ['Standing', 'Running'])
+    >>> import shutil; shutil.rmtree(home)
     >>> real = load_benchmark("uci_har_raw")  # doctest: +SKIP
     >>> real.data.shape  # channels, subject, recording  # doctest: +SKIP
     (1122772, 8)
@@ -253,7 +255,9 @@ def load_benchmark(name, data_home=None, *, as_frame="auto"):
         bunch.feature_names = names + extra
         columns = [*X.T, *(arrays[key] for key in extra)]
         pd = _pandas(as_frame)
-        bunch.data = (np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
-                      if pd is None else pd.DataFrame(dict(zip(bunch.feature_names, columns))))
+        if pd is None:
+            bunch.data = np.stack([np.asarray(c, np.float32) for c in columns], axis=1)
+        else:
+            bunch.data = pd.DataFrame(dict(zip(bunch.feature_names, columns)))
     bunch.update(arrays)
     return bunch

@@ -239,12 +239,10 @@ def make_har_table(n_users=6, n_activities=5, *, n_channels=6, fs=50.0,
     ((3000, 7), (3000,))
     >>> list(X.columns)
     ['user', 'acc_x', 'acc_y', 'acc_z', 'gyro_x', 'gyro_y', 'gyro_z']
-    >>> sorted(set(y))
+    >>> sorted(set(y.tolist()))
     ['lie', 'run', 'sit', 'stand', 'walk']
-    >>> X["user"].iloc[[0, 500, 1000, 1500, 2000, 2500]].tolist()
-    ['u0', 'u0', 'u1', 'u1', 'u2', 'u2']
-    >>> X["user"].iloc[[2999]].tolist()  # second chunks follow the first ones
-    ['u2']
+    >>> X["user"].iloc[::500].tolist()  # 2 chunks of 500 rows per user
+    ['u0', 'u1', 'u2', 'u0', 'u1', 'u2']
     """
     channel_names = _channel_names(n_channels)
     if n_chunks > rows_per_user:
@@ -376,8 +374,8 @@ def make_har_windows(n_windows=600, n_classes=4, *, n_channels=3, n_timesteps=12
     order = np.argsort(y, kind="stable")
     first = np.searchsorted(y[order], y[order])
     groups = np.empty(n_windows, dtype=np.int64)
-    groups[order] = np.arange(n_windows) - first + rng.randint(0, n_groups, n_classes)[y[order]]
-    groups %= n_groups
+    shift = rng.randint(0, n_groups, n_classes)[y[order]]
+    groups[order] = (np.arange(n_windows) - first + shift) % n_groups
     values = _simulate(y, groups, np.full(n_windows, n_timesteps), n_activities=n_classes,
                        n_users=n_groups, n_channels=n_channels, fs=_WINDOWS_FS,
                        difficulty=float(difficulty), rng=rng)

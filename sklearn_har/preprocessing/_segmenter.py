@@ -11,7 +11,7 @@ from sklearn.utils import TransformerTags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils.validation import check_row_labels, check_table, is_dataframe
+from ..utils.validation import check_row_labels, check_table, factorize
 
 __all__ = ["WindowSegmenter", "WindowIndex", "ShortRunWarning"]
 
@@ -158,7 +158,9 @@ class WindowIndex:
         count = self.coverage()
         covered = count > 0
         out = np.empty_like(acc)
-        out[covered] = acc[covered] / count[covered, None]
+        # a mean lies within the values' range: clipping only removes the
+        # rounding drift of the running sum (~1e-12), e.g. -6e-16 probabilities
+        out[covered] = np.clip(acc[covered] / count[covered, None], V.min(axis=0), V.max(axis=0))
         uncovered = np.flatnonzero(~covered)
         if uncovered.size:
             out[uncovered] = V[self.nearest_window(uncovered)]
@@ -404,8 +406,7 @@ class WindowSegmenter(BaseEstimator):
         self._remember_columns(table)
         self._warn_short_runs(table)
 
-        labels_all, codes = np.unique(y, return_inverse=True)
-        codes = codes.ravel()
+        codes, labels_all = factorize(y)
         ignored = self._ignored_mask(labels_all)
         win_code, purity = self._window_labels(codes, index.starts, labels_all.size, ignored)
         is_ignored = ignored[win_code]

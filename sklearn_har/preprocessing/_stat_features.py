@@ -22,25 +22,26 @@ FEATURES = (
 
 
 class _WindowStats:
-    """Intermediates of a batch of float32 windows ``(n, C, T)``, computed once.
+    """The features of a block of float32 windows ``(n, C, T)``, one method each.
 
-    Works in float64. A float32 value is exact in float64 and so is the sum of
-    ``T`` copies of it, so the mean of a constant channel is exact and its
-    centred values (and second moment ``m2``) are exactly 0: ``m2 == 0`` marks
-    the constant channels without a tolerance.
+    Shared intermediates are computed once, in float64. A float32 value is
+    exact in float64 and so is the sum of ``T`` copies of it: the mean of a
+    constant channel is exact, its centred values and ``m2`` are exactly 0,
+    and ``m2 > 0`` tells the non-constant channels apart without a tolerance.
     """
 
-    def __init__(self, X, fs):
-        self.X, self.fs = X, fs
-        self.T = X.shape[-1]
+    def __init__(self, X, *, quantiles, n_bands, fs):
+        self.X, self.T = X, X.shape[-1]
+        self.quantile_levels, self.n_bands, self.fs = quantiles, n_bands, fs
 
+    # -- shared intermediates ------------------------------------------------
     @cached_property
-    def mean(self):
+    def mu(self):
         return self.X.mean(axis=-1, dtype=np.float64)
 
     @cached_property
     def centred(self):
-        return self.X - self.mean[..., None]  # float64
+        return self.X - self.mu[..., None]  # float64
 
     @cached_property
     def sq(self):
@@ -50,92 +51,109 @@ class _WindowStats:
     def m2(self):
         return self.sq.mean(axis=-1)
 
-    def standardised_moment(self, sq_times, power):
-        """``m_k / m2**(k/2)``, 0 on constant channels."""
-        mk = np.einsum("nct,nct->nc", self.sq, sq_times) / self.T
-        m2 = self.m2
-        return np.divide(mk, m2 ** (power / 2), out=np.zeros_like(mk), where=m2 > 0)
-
     @cached_property
     def sorted(self):
         return np.sort(self.X, axis=-1)  # float32: exact, and faster to sort
 
-    def quantile(self, q):
+    @cached_property
+    def power(self):
+        """One-sided power of the non-DC bins ``1 .. T // 2``, and the raw ``|rFFT|**2``.
+
+        Bins below Nyquist count twice (their negative frequency), the Nyquist
+        bin of an even ``T`` once: the power sums to the centred signal's
+        energy (Parseval), up to a constant factor.
+        """
+        spec = sp_fft.rfft(self.centred, axis=-1)[..., 1:]
+        raw = spec.real**2 + spec.imag**2
+        P = 2.0 * raw
+        if self.T % 2 == 0 and P.shape[-1]:
+            P[..., -1] = raw[..., -1]
+        return P, raw
+
+    def _zeros(self):
+        return np.zeros(self.X.shape[:2])
+
+    def _moment_ratio(self, mk, k):
+        """``mk / m2**(k/2)``, 0 on constant channels."""
+        m2 = self.m2
+        return np.divide(mk, m2 ** (k / 2), out=np.zeros_like(mk), where=m2 > 0)
+
+    def _fraction(self, part):
+        """``part`` (n, C, k) over the total power, 0 where it is 0 (constant)."""
+        total = self.power[0].sum(axis=-1, keepdims=True)
+        return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
+
+    def _quantile(self, q):
         """Linear interpolation, as ``np.quantile(..., method="linear")``."""
         pos = np.asarray(q, dtype=np.float64) * (self.T - 1)
         lo = np.floor(pos).astype(np.intp)
         hi = np.minimum(lo + 1, self.T - 1)
-        frac = pos - lo
         a = self.sorted[..., lo].astype(np.float64)
         b = self.sorted[..., hi].astype(np.float64)
-        return a + (b - a) * frac
+        return a + (b - a) * (pos - lo)
 
-    @cached_property
+    # -- the features: (n, C) or (n, C, k) ---------------------------------------
+    def mean(self):
+        return self.mu
+
+    def std(self):
+        return np.sqrt(self.m2)
+
+    def skew(self):
+        m3 = np.einsum("nct,nct->nc", self.sq, self.centred) / self.T
+        return self._moment_ratio(m3, 3)
+
+    def kurtosis(self):
+        m4 = np.einsum("nct,nct->nc", self.sq, self.sq) / self.T
+        return self._moment_ratio(m4, 4) - 3.0 * (self.m2 > 0)
+
     def min(self):
-        s = self.__dict__.get("sorted")
+        s = self.__dict__.get("sorted")  # reuse the sort when quantiles made one
         return (s[..., 0] if s is not None else self.X.min(axis=-1)).astype(np.float64)
 
-    @cached_property
     def max(self):
         s = self.__dict__.get("sorted")
         return (s[..., -1] if s is not None else self.X.max(axis=-1)).astype(np.float64)
 
-    @cached_property
-    def energy(self):
-        return self.m2 + self.mean**2
+    def quantiles(self):
+        return self._quantile(self.quantile_levels)
 
-    @cached_property
+    def iqr(self):
+        q25, q75 = np.moveaxis(self._quantile([0.25, 0.75]), -1, 0)
+        return q75 - q25
+
+    def energy(self):
+        return self.m2 + self.mu**2
+
+    def rms(self):
+        return np.sqrt(self.energy())
+
     def mcr(self):
         if self.T < 2:
-            return np.zeros(self.X.shape[:2])
+            return self._zeros()
         above = self.centred > 0  # a sample equal to the mean counts as below
-        return np.count_nonzero(above[..., 1:] != above[..., :-1], axis=-1) / (self.T - 1)
-
-    @cached_property
-    def amplitude2(self):
-        """``|rFFT|**2`` of the non-DC bins ``1 .. T // 2``, shape (n, C, T // 2)."""
-        spec = sp_fft.rfft(self.centred, axis=-1)[..., 1:]
-        return spec.real**2 + spec.imag**2
-
-    @cached_property
-    def power(self):
-        """One-sided power of the non-DC bins and its total per channel.
-
-        Bins below Nyquist count twice (their negative frequency), the Nyquist
-        bin of an even ``T`` once, so ``total`` is the centred signal's energy
-        (Parseval) up to a constant factor.
-        """
-        P = self.amplitude2 * 2.0
-        if self.T % 2 == 0 and P.shape[-1]:
-            P[..., -1] /= 2.0
-        return P, P.sum(axis=-1)
-
-    def fraction(self, part):
-        """``part / total power``, 0 where the total is 0 (constant channels)."""
-        total = self.power[1]
-        total = total[..., None] if part.ndim == 3 else total
-        return np.divide(part, total, out=np.zeros_like(part), where=total > 0)
+        changes = np.count_nonzero(above[..., 1:] != above[..., :-1], axis=-1)
+        return changes / (self.T - 1)
 
     def dominant_freq(self):
-        if self.amplitude2.shape[-1] == 0:
-            return np.zeros(self.X.shape[:2])
-        k = np.argmax(self.amplitude2, axis=-1) + 1
-        freq = k * ((self.fs or 1.0) / self.T)
-        return np.where(self.power[1] > 0, freq, 0.0)
+        P, raw = self.power
+        if P.shape[-1] == 0:
+            return self._zeros()
+        freq = (np.argmax(raw, axis=-1) + 1) * ((self.fs or 1.0) / self.T)
+        return np.where(P.sum(axis=-1) > 0, freq, 0.0)
 
-    def band_energy(self, n_bands):
-        # bin k (freq k/T) lies in band b when b/(2n) < k/T <= (b+1)/(2n)
-        k = np.arange(1, self.T // 2 + 1)
-        band = (2 * n_bands * k + self.T - 1) // self.T - 1
-        onehot = (band[:, None] == np.arange(n_bands)).astype(np.float64)
-        return self.fraction(self.power[0] @ onehot)
+    def band_energy(self):
+        # bin k (frequency k / T) is in band b when b / 2n < k / T <= (b + 1) / 2n
+        n = self.n_bands
+        band = (2 * n * np.arange(1, self.T // 2 + 1) + self.T - 1) // self.T - 1
+        onehot = (band[:, None] == np.arange(n)).astype(np.float64)
+        return self._fraction(self.power[0] @ onehot)
 
     def spectral_entropy(self):
-        P, _ = self.power
-        n_bins = P.shape[-1]
+        n_bins = self.power[0].shape[-1]
         if n_bins < 2:
-            return np.zeros(self.X.shape[:2])
-        p = self.fraction(P)
+            return self._zeros()
+        p = self._fraction(self.power[0])
         log_p = np.log(p, out=np.zeros_like(p), where=p > 0)  # 0 log 0 = 0
         return -np.einsum("nck,nck->nc", p, log_p) / np.log(n_bins)
 
@@ -177,7 +195,8 @@ class StatFeatures(TransformerMixin, BaseEstimator):
           cycles per sample;
         - ``"band_energy"``: ``n_bands`` equal-width bands over (0, Nyquist],
           each the fraction of the channel's non-DC spectral energy (one-sided
-          power: bins below Nyquist count twice); named ``"band0"``, ...;
+          power: bins below Nyquist count twice; a bin on an edge belongs to
+          the lower band); named ``"band0"``, ...;
         - ``"spectral_entropy"``: Shannon entropy of the normalised non-DC
           power spectrum divided by ``log(T // 2)``, in [0, 1].
 
@@ -230,17 +249,17 @@ class StatFeatures(TransformerMixin, BaseEstimator):
     --------
     >>> import numpy as np
     >>> from sklearn_har.preprocessing import StatFeatures
-    >>> t = np.arange(128) / 50.0                          # 2.56 s at 50 Hz
-    >>> X = np.stack([np.sin(2 * np.pi * 5 * t), np.ones(128)])[None]  # (1, 2, 128)
-    >>> sf = StatFeatures(["mean", "std", "dominant_freq"], fs=50,
-    ...                   channel_names=["acc_x", "acc_y"])
+    >>> t = np.arange(100) / 50.0                  # 2 s at 50 Hz
+    >>> X = np.stack([np.sin(2 * np.pi * 5 * t), np.full(100, 9.81)])[None]
+    >>> X.shape                                   # one window, 2 channels
+    (1, 2, 100)
+    >>> sf = StatFeatures(["std", "energy", "dominant_freq"], fs=50,
+    ...                   channel_names=["acc_x", "acc_z"])
     >>> Xt = sf.fit_transform(X)
-    >>> Xt.shape
-    (1, 6)
     >>> sf.get_feature_names_out().tolist()
-    ['acc_x__mean', 'acc_x__std', 'acc_x__dominant_freq', 'acc_y__mean', 'acc_y__std', 'acc_y__dominant_freq']
+    ['acc_x__std', 'acc_x__energy', 'acc_x__dominant_freq', 'acc_z__std', 'acc_z__energy', 'acc_z__dominant_freq']
     >>> np.round(Xt, 3).tolist()
-    [[0.0, 0.707, 5.078, 1.0, 0.0, 0.0]]
+    [[0.707, 0.5, 5.0, 0.0, 96.236, 0.0]]
     """
 
     _parameter_constraints: dict = {
@@ -293,7 +312,6 @@ class StatFeatures(TransformerMixin, BaseEstimator):
         names = [_quantile_name(v) for v in q]
         if len(set(names)) < len(names):
             raise ValueError(f"quantiles has repeated levels: {names}.")
-        return q
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -313,7 +331,8 @@ class StatFeatures(TransformerMixin, BaseEstimator):
         features = self._resolve_features()
         if "quantiles" in features:
             self._check_quantiles()
-        two_d = np.ndim(X) == 2
+        ndim = getattr(X, "ndim", None)
+        two_d = (np.asarray(X).ndim if ndim is None else ndim) == 2
         X = validate_windows(self, X, reset=True)
         if self.channel_names is not None and len(self.channel_names) != X.shape[1]:
             raise ValueError(
@@ -347,29 +366,10 @@ class StatFeatures(TransformerMixin, BaseEstimator):
         return np.concatenate(blocks) if len(blocks) > 1 else blocks[0]
 
     def _transform_block(self, X):
-        s = _WindowStats(X, self.fs)
-        blocks = []
-        for name in self.features_:
-            if name == "std":
-                value = np.sqrt(s.m2)
-            elif name == "skew":
-                value = s.standardised_moment(s.centred, 3)
-            elif name == "kurtosis":
-                value = s.standardised_moment(s.sq, 4) - 3.0 * (s.m2 > 0)
-            elif name == "quantiles":
-                value = s.quantile(self.quantiles)
-            elif name == "iqr":
-                value = np.diff(s.quantile([0.25, 0.75]), axis=-1)[..., 0]
-            elif name == "rms":
-                value = np.sqrt(s.energy)
-            elif name == "band_energy":
-                value = s.band_energy(self.n_bands)
-            elif name in ("dominant_freq", "spectral_entropy"):
-                value = getattr(s, name)()
-            else:  # mean, min, max, energy, mcr
-                value = getattr(s, name)
-            blocks.append(value.reshape(*X.shape[:2], -1))
-        return np.concatenate(blocks, axis=-1).reshape(X.shape[0], -1)
+        stats = _WindowStats(X, quantiles=self.quantiles, n_bands=self.n_bands, fs=self.fs)
+        n, C, _ = X.shape
+        columns = [getattr(stats, name)().reshape(n, C, -1) for name in self.features_]
+        return np.concatenate(columns, axis=-1).reshape(n, -1)
 
     def _per_channel_names(self):
         names = []

@@ -116,22 +116,37 @@ def check_windows(X, *, allow_nan=False, input_name="X", dtype=np.float32, copy=
     """
     if is_dataframe(X):
         X = X.to_numpy()
+    if hasattr(X, "toarray"):  # scipy.sparse
+        raise TypeError(
+            f"Sparse input is not supported: expected {input_name} as dense windows "
+            f"of shape {_WINDOWS_SHAPE}; got a sparse {type(X).__name__} of shape "
+            f"{X.shape}. Use X.toarray()."
+        )
     X = _as_real_array(X, input_name)
     if X.ndim not in (2, 3):
         raise ValueError(
             f"Expected {input_name} as windows of shape {_WINDOWS_SHAPE} (3-D) or "
             f"(n_windows, n_timesteps) (2-D, one channel); got {_describe(X)}."
+            + (" Reshape your data: X.reshape(1, -1) for a single window of one "
+               "channel." if X.ndim == 1 else "")
         )
+    if X.dtype.kind == "c":
+        raise ValueError(f"Complex data not supported; got {input_name} of dtype {X.dtype}.")
     if X.dtype.kind not in "biuf":
         try:
             X = X.astype(np.float64)
         except (TypeError, ValueError) as exc:
-            raise ValueError(
+            raise type(exc)(
                 f"Expected {input_name} with real numbers; got dtype {X.dtype} that "
                 f"cannot be converted: {exc}"
             ) from exc
     if X.dtype.kind == "c":
         raise ValueError(f"Complex data not supported; got {input_name} of dtype {X.dtype}.")
+    if X.ndim == 2 and X.shape[1] == 0:
+        raise ValueError(
+            f"Found array with 0 feature(s) (shape={X.shape}) while a minimum of 1 is "
+            f"required: {input_name} has windows of 0 time steps."
+        )
     if X.ndim == 2:
         X = X[:, None, :]
     if X.shape[0] == 0:
@@ -278,18 +293,56 @@ def _resolve_group_columns(group_column, columns, n_columns):
     return positions
 
 
-def _factorize(column):
-    """Integer codes in order of first appearance, and the unique values."""
+def _changes(column):
+    """Rows (after the first) whose value differs from the row before."""
+    return column[1:] != column[:-1]
+
+
+def factorize(values, *, sort=True):
+    """Integer codes of a 1-D array and the distinct values, in O(n).
+
+    Sensor labels and group ids come in long runs, so only the first value of
+    each run is sorted (``np.unique`` on the whole array would sort every row).
+
+    Parameters
+    ----------
+    values : ndarray of shape (n,)
+    sort : bool, default=True
+        Distinct values in sorted order (as ``np.unique``) or in order of first
+        appearance.
+
+    Returns
+    -------
+    codes : ndarray of shape (n,), int64
+    uniques : ndarray
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_har.utils.validation import factorize
+    >>> codes, uniques = factorize(np.array(["b", "b", "a", "b"]))
+    >>> codes.tolist(), uniques.tolist()
+    ([1, 1, 0, 1], ['a', 'b'])
+    >>> factorize(np.array(["b", "b", "a", "b"]), sort=False)[1].tolist()
+    ['b', 'a']
+    """
+    values = np.asarray(values)
+    starts = np.concatenate(([0], np.flatnonzero(_changes(values)) + 1))
+    run_values = values[starts]
     try:
-        uniques, first, inverse = np.unique(column, return_index=True, return_inverse=True)
-    except TypeError:  # mixed types that do not sort: compare as strings
-        as_str = np.asarray([repr(v) for v in column])
-        uniques_s, first, inverse = np.unique(as_str, return_index=True, return_inverse=True)
-        uniques = column[first]
-    order = np.argsort(first, kind="stable")
-    rank = np.empty_like(order)
-    rank[order] = np.arange(order.size)
-    return rank[inverse.ravel()].astype(np.int64), [uniques[i] for i in order]
+        uniques, first, inverse = np.unique(run_values, return_index=True, return_inverse=True)
+    except TypeError:  # mixed types that do not sort: compare their reprs
+        keys = np.asarray([repr(v) for v in run_values])
+        _, first, inverse = np.unique(keys, return_index=True, return_inverse=True)
+        uniques = run_values[first]
+    inverse = inverse.ravel()
+    if not sort:
+        order = np.argsort(first, kind="stable")
+        rank = np.empty_like(order)
+        rank[order] = np.arange(order.size)
+        inverse, uniques = rank[inverse], uniques[order]
+    lengths = np.diff(np.concatenate((starts, [values.shape[0]])))
+    return np.repeat(inverse.astype(np.int64), lengths), uniques
 
 
 def check_table(
@@ -392,38 +445,31 @@ def check_table(
         _check_finite(values, unit="row", input_name=input_name,
                       axes_names=("row", "channel"))
 
-    # groups and runs
+    # groups and runs: group columns change only at run boundaries, so groups
+    # are found on the first row of each run
     breaks = np.zeros(max(n_rows - 1, 0), dtype=bool)
-    if group_pos:
-        code_cols = []
-        label_cols = []
-        for j in group_pos:
-            col = np.asarray(get_col(j))
-            if col.dtype.kind == "f" and np.isnan(col).any():
-                name = columns[j] if columns is not None else j
-                raise ValueError(
-                    f"The group column {name!r} contains "
-                    f"{int(np.isnan(col).sum())} NaN value(s), first at row "
-                    f"{int(np.argmax(np.isnan(col)))}; every row needs a group."
-                )
-            codes, labels = _factorize(col)
-            code_cols.append(codes)
-            label_cols.append(labels)
-            breaks |= codes[1:] != codes[:-1]
-        if len(group_pos) == 1:
-            group_codes, group_labels = code_cols[0], label_cols[0]
-        else:
-            combo = np.stack(code_cols, axis=1)
-            _, first, inverse = np.unique(combo, axis=0, return_index=True,
-                                          return_inverse=True)
-            order = np.argsort(first, kind="stable")
-            rank = np.empty_like(order)
-            rank[order] = np.arange(order.size)
-            group_codes = rank[inverse.ravel()].astype(np.int64)
-            group_labels = [
-                tuple(labels[c] for labels, c in zip(label_cols, combo[first[i]]))
-                for i in order
-            ]
+    group_cols = []
+    for j in group_pos:
+        col = np.asarray(get_col(j))
+        if col.dtype.kind == "f" and np.isnan(col).any():
+            name = columns[j] if columns is not None else j
+            raise ValueError(
+                f"The group column {name!r} contains {int(np.isnan(col).sum())} NaN "
+                f"value(s), first at row {int(np.argmax(np.isnan(col)))}; every row needs "
+                "a group."
+            )
+        group_cols.append(col)
+        breaks |= _changes(col)
+    starts = np.concatenate(([0], np.flatnonzero(breaks) + 1))
+    if group_cols:
+        if len(group_cols) == 1:
+            run_keys = group_cols[0][starts]
+        else:  # one key per run: the tuple of its group values
+            run_keys = np.empty(starts.size, dtype=object)
+            run_keys[:] = list(zip(*(col[starts] for col in group_cols)))
+        run_group, group_labels = factorize(run_keys, sort=False)
+        group_labels = list(group_labels)
+        group_codes = np.repeat(run_group, np.diff(np.concatenate((starts, [n_rows]))))
     else:
         group_codes = np.zeros(n_rows, dtype=np.int64)
         group_labels = [None]

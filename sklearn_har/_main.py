@@ -148,9 +148,9 @@ def main(argv=None):
         prog="python -m sklearn_har",
         description="Segment -> StatFeatures -> tree ensemble, scored per row with a "
                     "subject-wise protocol. No dataset: the embedded synthetic default.")
-    parser.add_argument("dataset", nargs="?", default=None,
-                        help=f"one of {list_benchmarks()} (needs SKLEARN_HAR_DATA or "
-                             "--data-home)")
+    parser.add_argument("dataset", nargs="?", default=None, choices=list_benchmarks(),
+                        help="a shared benchmark (needs SKLEARN_HAR_DATA or --data-home); "
+                             "none: the embedded synthetic default")
     parser.add_argument("--data-home", default=None, help="folder of the benchmark files")
     parser.add_argument("--window", type=int, default=None,
                         help="window in samples (default: 2.56 s at the dataset's rate)")
@@ -161,6 +161,10 @@ def main(argv=None):
     parser.add_argument("--n-jobs", type=int, default=None)
     parser.add_argument("--seed", type=int, default=0)
     args = parser.parse_args(argv)
-    run(args.dataset, data_home=args.data_home, window=args.window, step=args.step,
-        model=args.model, n_splits=args.folds, random_state=args.seed, n_jobs=args.n_jobs)
+    try:
+        run(args.dataset, data_home=args.data_home, window=args.window, step=args.step,
+            model=args.model, n_splits=args.folds, random_state=args.seed, n_jobs=args.n_jobs)
+    except FileNotFoundError as exc:  # no data folder: say where we looked, no traceback
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     return 0

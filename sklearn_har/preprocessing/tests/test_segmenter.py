@@ -3,31 +3,10 @@ import warnings
 import numpy as np
 import pytest
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_har.preprocessing import ShortRunWarning, WindowSegmenter
 
 pd = pytest.importorskip("pandas")
-
-# A segmenter maps n_rows rows to n_windows windows that depend on row order:
-# the checks below assume a transformer keeps samples one-to-one.
-SEGMENTER_XFAILS = {
-    "check_transformer_general": "a segmenter returns n_windows samples, not n_rows",
-    "check_transformer_data_not_an_array": "a segmenter returns n_windows samples, not n_rows",
-    "check_methods_sample_order_invariance": "windows are cut from consecutive rows: "
-    "shuffling rows changes the windows themselves",
-    "check_methods_subset_invariance": "windows are cut from consecutive rows: a "
-    "subset of rows gives other windows (or none)",
-}
-
-
-@parametrize_with_checks(
-    [WindowSegmenter(window=2), WindowSegmenter(window=3, step=1, label="center")],
-    expected_failed_checks=lambda est: SEGMENTER_XFAILS,
-)
-def test_sklearn_compatible_segmenter(estimator, check):
-    check(estimator)
-
 
 def _naive_segment(values, y, groups, window, step):
     """Reference: a Python loop over runs and start positions."""

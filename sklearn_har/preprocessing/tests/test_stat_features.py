@@ -5,7 +5,6 @@ from scipy import stats
 from sklearn.ensemble import RandomForestClassifier
 from sklearn.pipeline import make_pipeline
 from sklearn.utils._param_validation import InvalidParameterError
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sklearn_har.preprocessing._stat_features import FEATURES, StatFeatures
 
@@ -31,13 +30,6 @@ def _sine(freq_hz, n=4, T=T, fs=FS, amplitude=1.0, offset=0.0):
     t = np.arange(T) / fs
     phase = np.linspace(0, np.pi, n)[:, None]
     return (offset + amplitude * np.sin(2 * np.pi * freq_hz * t + phase)).astype(np.float32)
-
-
-@parametrize_with_checks(
-    [StatFeatures(), StatFeatures(features=["mean", "skew"])],
-)
-def test_sklearn_compatible_estimator(estimator, check):
-    check(estimator)
 
 
 # -- each feature against a reference -----------------------------------------------

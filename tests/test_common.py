@@ -1,0 +1,50 @@
+"""scikit-learn's estimator checks over every public estimator of sklearn_har."""
+
+import inspect
+
+from sklearn.base import BaseEstimator
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+import sklearn_har
+
+# A segmenter maps n_rows rows to n_windows windows that depend on row order;
+# these checks assume a transformer keeps samples one-to-one.
+_SEGMENTER = "a segmenter returns n_windows samples, not one per row"
+_ROW_ORDER = "windows are cut from consecutive rows: reordering or subsetting rows changes them"
+EXPECTED_FAILED_CHECKS = {
+    "WindowSegmenter": {
+        "check_transformer_general": _SEGMENTER,
+        "check_transformer_data_not_an_array": _SEGMENTER,
+        "check_methods_sample_order_invariance": _ROW_ORDER,
+        "check_methods_subset_invariance": _ROW_ORDER,
+    },
+}
+
+# The checks fit on a few dozen rows: the segmenter needs a short window.
+INSTANCES = {
+    "WindowSegmenter": [sklearn_har.WindowSegmenter(window=2),
+                        sklearn_har.WindowSegmenter(window=3, step=1, label="center")],
+    "StatFeatures": [sklearn_har.StatFeatures(),
+                     sklearn_har.StatFeatures(features=["mean", "skew"], fs=50.0)],
+}
+
+
+def _public_estimators():
+    return sorted(
+        name for name in sklearn_har.__all__
+        if inspect.isclass(getattr(sklearn_har, name))
+        and issubclass(getattr(sklearn_har, name), BaseEstimator)
+        and name not in ("Pipeline",)  # a meta-estimator: tested in test_pipeline
+    )
+
+
+def test_every_public_estimator_is_checked():
+    assert sorted(INSTANCES) == _public_estimators()
+
+
+@parametrize_with_checks(
+    [est for name in sorted(INSTANCES) for est in INSTANCES[name]],
+    expected_failed_checks=lambda est: EXPECTED_FAILED_CHECKS.get(type(est).__name__, {}),
+)
+def test_sklearn_compatible(estimator, check):
+    check(estimator)

@@ -28,7 +28,7 @@ t0 = time.perf_counter()
 X, y = make_har_table(n_users=6, rows_per_user=3000, random_state=0)
 users = X["user"].to_numpy()
 print(f"table: {X.shape[0]} rows x {X.shape[1]} columns, {len(np.unique(users))} users, "
-      f"activities {sorted(set(y))}")
+      f"activities {sorted(set(y.tolist()))}")
 
 pipe = Pipeline([
     # 128 rows = 2.56 s at 50 Hz, 50 % overlap (step defaults to window // 2);

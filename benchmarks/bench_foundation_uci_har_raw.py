@@ -103,8 +103,9 @@ def main(data_home=None, repeat=5, n_jobs=None):
     s = results["segmentation"]
     table = (
         "Segmentation of the whole stream "
-        f"({n_rows:,} rows x 6 channels -> {s['n_windows']:,} labelled windows of 128, step 64; "
-        f"median of {repeat}):\n\n"
+        f"({n_rows:,} rows x 6 channels -> {s['n_windows']:,} windows of 128, step 64, majority "
+        f"labels; median of {repeat}). WindowSegmenter reads the DataFrame and finds the "
+        "runs itself; the loop is handed a numpy array and the run ids:\n\n"
         + markdown_table(["method", "seconds", "ratio"], [
             ["WindowSegmenter.fit_resample", f"{s['fit_resample_s']:.3f}", "1.00"],
             ["WindowSegmenter.transform (all windows)", f"{s['transform_s']:.3f}",

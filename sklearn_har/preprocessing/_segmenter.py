@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import warnings
+from dataclasses import dataclass
 from numbers import Integral, Real
 
 import numpy as np
@@ -35,6 +36,7 @@ def _window_layout(run_starts, window, step):
     return starts.astype(np.int64), run_of_window
 
 
+@dataclass(eq=False)
 class WindowIndex:
     """Where each window of a table came from, and the way back to rows.
 
@@ -60,15 +62,13 @@ class WindowIndex:
         Group value of each code.
     """
 
-    def __init__(self, *, n_rows, window, starts, run_starts, run_of_window,
-                 group_codes, group_labels):
-        self.n_rows = n_rows
-        self.window = window
-        self.starts = starts
-        self.run_starts = run_starts
-        self.run_of_window = run_of_window
-        self.group_codes = group_codes
-        self.group_labels = group_labels
+    n_rows: int
+    window: int
+    starts: np.ndarray
+    run_starts: np.ndarray
+    run_of_window: np.ndarray
+    group_codes: np.ndarray
+    group_labels: list
 
     @property
     def n_windows(self):

@@ -85,7 +85,8 @@ def run(dataset=None, *, data_home=None, window=None, step=None, model="extra_tr
     X, y, ignore = task["X"], task["y"], task["ignore"]
     if task["kind"] == "stream":
         window = window or _default_window(task["fs"])
-    else:
+    elif window or step:
+        print(f"note: {dataset} is already windowed; --window/--step are not used", file=out)
         window = None
     pipe = build_pipeline(window=window, step=step, fs=task["fs"],
                           group_column=task["group_column"], ignore_label=ignore,

@@ -84,13 +84,17 @@ class Pipeline(_ImbPipeline):
 
     @property
     def _segmenter(self):
+        """The first step when it is a segmenter with steps after it, else None.
+
+        (A segmenter alone is the final estimator: fit, transform and
+        fit_resample reach it directly.)"""
         if len(self.steps) > 1 and _is_segmenter(self.steps[0][1]):
             return self.steps[0][1]
         return None
 
     # -- construction ------------------------------------------------------
     def _validate_steps(self):
-        later = [name for name, est in self.steps[1:-1] if _is_segmenter(est)]
+        later = [name for name, est in self.steps[1:] if _is_segmenter(est)]
         if later:
             raise TypeError(
                 f"A segmenter must be the first step of the Pipeline; step(s) {later} "
@@ -219,15 +223,25 @@ class Pipeline(_ImbPipeline):
             return super().score(X, y, sample_weight=sample_weight, **params)
         y_pred = self.predict(X)
         y = check_row_labels(y, y_pred.shape[0])
-        keep = ~np.isin(y, _as_list(segmenter.ignore_label))
+        keep = ~np.isin(y, self._ignored_labels())
         weight = None if sample_weight is None else np.asarray(sample_weight)[keep]
         if is_regressor(self._final_estimator):
             return r2_score(y[keep], y_pred[keep], sample_weight=weight)
         return accuracy_score(y[keep], y_pred[keep], sample_weight=weight)
 
+    def _ignored_labels(self):
+        """Labels the segmenter ignores (rows not to be scored), as a list."""
+        segmenter = self._segmenter
+        labels = None if segmenter is None else segmenter.ignore_label
+        if labels is None:
+            return []
+        return list(labels) if isinstance(labels, (list, tuple, set, np.ndarray)) else [labels]
+
     @available_if(_ImbPipeline._can_transform)
     def transform(self, X, **params):
         """Transform; with a segmenter, the output is per window."""
+        if len(self.steps) == 1 and _is_segmenter(self._final_estimator):
+            return self._final_estimator.transform(X)  # imblearn would skip it as a sampler
         if self._segmenter is None:
             return super().transform(X, **params)
         check_is_fitted(self)
@@ -256,14 +270,6 @@ class Pipeline(_ImbPipeline):
             tags.input_tags.two_d_array = True
             tags.input_tags.three_d_array = False
         return tags
-
-
-def _as_list(labels):
-    if labels is None:
-        return []
-    if isinstance(labels, (list, tuple, set, np.ndarray)):
-        return list(labels)
-    return [labels]
 
 
 def make_pipeline(*steps, memory=None, transform_input=None, verbose=False):

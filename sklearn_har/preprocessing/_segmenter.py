@@ -205,7 +205,9 @@ class WindowSegmenter(BaseEstimator):
     group_column : str, int, list of them or None, default=None
         Column(s) of the table identifying the group: a name for a DataFrame, a
         position for both. With several, a run ends where any of them changes
-        (e.g. ``["subject", "recording"]``). The group columns are not channels.
+        and the first is the group (e.g. ``["subject", "recording"]``: windows
+        stay inside one recording, and rows no window covers fall back on the
+        subject's windows). The group columns are not channels.
     split_on_index_gaps : bool, default=True
         For a DataFrame with an integer index, also end a run where the index
         does not increase by exactly 1.
@@ -221,7 +223,7 @@ class WindowSegmenter(BaseEstimator):
     n_channels_ : int
         Number of channel columns.
     classes_ : ndarray
-        Window labels seen by ``fit_resample`` (ignored labels excluded).
+        Sorted labels of the windows the last ``fit_resample`` returned.
     n_windows_ : int
         Windows returned by the last ``fit_resample``.
     n_windows_dropped_ : dict
@@ -318,8 +320,10 @@ class WindowSegmenter(BaseEstimator):
             raise ValueError(
                 f"window={self.window} is longer than every run of rows: the longest "
                 f"run{where} has {int(table.run_lengths[longest])} sample(s) (rows). "
-                "Use a smaller "
-                "window, or check group_column and the table's index."
+                "Use a smaller window, or check group_column and the table's index: "
+                "with split_on_index_gaps=True an integer index that does not count "
+                "rows one by one (e.g. timestamps) ends a run at every jump; reset the "
+                "index or pass split_on_index_gaps=False."
             )
         index = WindowIndex(
             n_rows=table.n_rows, window=self.window, starts=starts,
@@ -422,7 +426,7 @@ class WindowSegmenter(BaseEstimator):
                 f"{self.n_windows_dropped_['impure']} are below min_purity="
                 f"{self.min_purity}."
             )
-        self.classes_ = labels_all[~ignored]
+        self.classes_ = labels_all[np.unique(win_code[keep])]
         self.n_windows_ = int(keep.sum())
         windows = self._cut(table.values, index.starts[keep])
         return windows, labels_all[win_code[keep]]

@@ -138,6 +138,18 @@ def test_score_is_row_accuracy_without_ignored_rows():
     assert pipe.score(X, y) == pytest.approx(expected)
     assert "null" not in pipe.classes_
     assert cross_val_score(pipe, X, y, cv=GroupKFold(3), groups=X["user"]).min() > 0.5
+    # the same rule for any scorer
+    from sklearn.metrics import f1_score
+
+    from sklearn_har.metrics import skip_ignored_rows
+
+    assert skip_ignored_rows("accuracy")(pipe, X, y) == pytest.approx(expected)
+    f1 = f1_score(y[keep], pipe.predict(X)[keep], average="macro")
+    assert skip_ignored_rows("f1_macro")(pipe, X, y) == pytest.approx(f1)
+    assert skip_ignored_rows("f1_macro")(pipe, X, y) > 1.2 * f1_score(
+        y, pipe.predict(X), average="macro")  # "null" counted as a class drags it down
+    proba = skip_ignored_rows("neg_log_loss")(pipe, X, y)
+    assert np.isfinite(proba) and proba < 0
 
 
 def test_samplers_run_in_fit_only():
@@ -213,3 +225,18 @@ def test_unfitted_pipeline_raises_not_fitted():
     X, _ = _interleaved_table()
     with pytest.raises(NotFittedError):
         _har_pipeline().predict(X)
+
+
+def test_segmenter_alone_fits_and_transforms():
+    X, y = _interleaved_table()
+    pipe = Pipeline([("seg", WindowSegmenter(window=20, group_column="user"))]).fit(X, y)
+    np.testing.assert_array_equal(pipe.transform(X), pipe[0].transform(X))
+    W, wy = pipe.fit_resample(X, y)
+    assert W.ndim == 3 and len(wy) == len(W)
+
+
+def test_segmenter_as_last_step_is_refused():
+    X, y = _interleaved_table()
+    pipe = Pipeline([("sc", StandardScaler()), ("seg", WindowSegmenter(window=10))])
+    with pytest.raises(TypeError, match="must be the first step"):
+        pipe.fit(X.drop(columns="user"), y)

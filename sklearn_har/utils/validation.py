@@ -47,13 +47,15 @@ def _describe(X):
     return f"an array of shape {tuple(shape)} ({len(shape)}-D)"
 
 
-def _nonfinite_message(values, *, unit, input_name, axes_names):
+def _nonfinite_message(values, *, unit, input_name, axes_names, channel_names=None):
     """Message for NaN / inf in ``values``: how many and where the first one is."""
     bad = ~np.isfinite(values)
     n_nan = int(np.isnan(values).sum())
     n_inf = int(bad.sum()) - n_nan
     first = np.unravel_index(int(np.argmax(bad)), values.shape)
     where = ", ".join(f"{name} {int(i)}" for name, i in zip(axes_names, first))
+    if channel_names is not None:
+        where += f" (column {channel_names[first[1]]!r})"
     n_units = int(bad.reshape(values.shape[0], -1).any(axis=1).sum())
     return (
         f"{input_name} contains {n_nan} NaN and {n_inf} inf values in {n_units} "
@@ -62,15 +64,14 @@ def _nonfinite_message(values, *, unit, input_name, axes_names):
     )
 
 
-def _check_finite(values, *, unit, input_name, axes_names):
+def _check_finite(values, *, unit, input_name, axes_names, channel_names=None):
     # np.isfinite over the whole array is the cost; a sum is a cheap pre-test.
     if np.isfinite(values.sum(dtype=np.float64)):
         return
     if np.isfinite(values).all():  # overflow of the sum only
         return
-    raise ValueError(
-        _nonfinite_message(values, unit=unit, input_name=input_name, axes_names=axes_names)
-    )
+    raise ValueError(_nonfinite_message(values, unit=unit, input_name=input_name,
+                                        axes_names=axes_names, channel_names=channel_names))
 
 
 def _as_real_array(X, input_name):
@@ -224,10 +225,10 @@ class StreamTable:
     values : ndarray of shape (n_rows, n_channels), float32
         The channel columns, in input order.
     group_codes : ndarray of shape (n_rows,), int64
-        Integer code of each row's group (0 when there is no group column);
-        codes follow the order of first appearance.
+        Integer code of each row's group, the value of the first group column
+        (0 when there is none); codes follow the order of first appearance.
     group_labels : list
-        The group value for each code (a tuple when several group columns).
+        The group value of each code.
     run_starts : ndarray of shape (n_runs + 1,), int64
         Row index where each run starts, plus ``n_rows`` at the end. A run is a
         maximal block of consecutive rows of one group (and, for a DataFrame with
@@ -362,7 +363,8 @@ def check_table(
     group_column : str, int, list of them, or None
         Column(s) identifying the group (user, recording). A name for a
         DataFrame, a position for both. Several columns: a run ends where any
-        of them changes. The group columns are removed from the channels.
+        of them changes, and the first one is the group (e.g. ``["user",
+        "session"]``). The group columns are removed from the channels.
     allow_nan : bool, default=False
         Let NaN / inf in the channels through.
     split_on_index_gaps : bool, default=True
@@ -443,10 +445,9 @@ def check_table(
     values = np.ascontiguousarray(values)
     if not allow_nan:
         _check_finite(values, unit="row", input_name=input_name,
-                      axes_names=("row", "channel"))
+                      axes_names=("row", "channel"), channel_names=channel_names)
 
-    # groups and runs: group columns change only at run boundaries, so groups
-    # are found on the first row of each run
+    # runs end where any group column changes (or, below, at an index gap)
     breaks = np.zeros(max(n_rows - 1, 0), dtype=bool)
     group_cols = []
     for j in group_pos:
@@ -460,16 +461,11 @@ def check_table(
             )
         group_cols.append(col)
         breaks |= _changes(col)
-    starts = np.concatenate(([0], np.flatnonzero(breaks) + 1))
     if group_cols:
-        if len(group_cols) == 1:
-            run_keys = group_cols[0][starts]
-        else:  # one key per run: the tuple of its group values
-            run_keys = np.empty(starts.size, dtype=object)
-            run_keys[:] = list(zip(*(col[starts] for col in group_cols)))
-        run_group, group_labels = factorize(run_keys, sort=False)
-        group_labels = list(group_labels)
-        group_codes = np.repeat(run_group, np.diff(np.concatenate((starts, [n_rows]))))
+        # the group (for "nearest window of the same group") is the first group
+        # column; further columns (recording, session) only end runs
+        group_codes, group_labels = factorize(group_cols[0], sort=False)
+        group_labels = [v.item() if isinstance(v, np.generic) else v for v in group_labels]
     else:
         group_codes = np.zeros(n_rows, dtype=np.int64)
         group_labels = [None]

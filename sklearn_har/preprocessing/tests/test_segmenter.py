@@ -256,3 +256,21 @@ def test_non_numeric_channel_is_named():
     X = pd.DataFrame({"user": ["a"] * 8, "acc": np.zeros(8)})
     with pytest.raises(ValueError, match=r"non-numeric column\(s\) \['user'\]"):
         WindowSegmenter(window=4).fit(X)
+
+
+def test_classes_are_the_labels_of_the_kept_windows():
+    y = np.array(list("aaaa" "bbbb" "abcc"))
+    seg = WindowSegmenter(window=4, step=4, min_purity=0.6)
+    seg.fit_resample(np.zeros((12, 1)), y)
+    assert seg.classes_.tolist() == ["a", "b"]  # "c" only in the impure window
+
+
+def test_first_group_column_is_the_fallback_group():
+    # subject 1: recording 1 (8 rows) then a short recording 2 (2 rows)
+    X = np.c_[[1] * 10, [1] * 8 + [2] * 2, np.zeros(10)]
+    seg = WindowSegmenter(window=4, step=4, group_column=[0, 1])
+    with pytest.warns(ShortRunWarning):
+        seg.fit_resample(X, np.zeros(10))
+    _, index = seg.segment(X)
+    # the short recording takes its subject's nearest window instead of failing
+    np.testing.assert_array_equal(index.nearest_window([8, 9]), [1, 1])

@@ -77,9 +77,9 @@ def test_table_drops_group_columns_and_finds_runs():
     t = check_table(X, group_column=["user", "rec"])
     assert t.channel_names == ["acc"] and t.values.shape == (7, 1)
     assert t.run_starts.tolist() == [0, 2, 5, 6, 7]
-    # groups are (user, rec) pairs in order of first appearance
-    assert t.group_codes.tolist() == [0, 0, 1, 1, 1, 0, 2]
-    assert t.group_labels == [("a", 1), ("b", 1), ("a", 2)]
+    # the group is the first group column; "rec" only ends runs
+    assert t.group_codes.tolist() == [0, 0, 1, 1, 1, 0, 0]
+    assert t.group_labels == ["a", "b"]
     # the same user in two chunks is one group with two runs
     t1 = check_table(X, group_column="user")
     assert t1.group_codes.tolist() == [0, 0, 1, 1, 1, 0, 0]
@@ -99,8 +99,12 @@ def test_table_nan_message_gives_row_and_channel():
     X = np.zeros((10, 3))
     X[6, 1] = np.nan
     with pytest.raises(ValueError, match=r"1 NaN and 0 inf values in 1 row\(s\); the first "
-                                         r"is at row 6, channel 1"):
+                                         r"is at row 6, channel 1 \(column 'ch1'\)"):
         check_table(X)
+    # with a group column, the channel is named, not counted among all columns
+    df = pd.DataFrame({"user": [0] * 10, "acc_x": 0.0, "acc_y": X[:, 1]})
+    with pytest.raises(ValueError, match=r"row 6, channel 1 \(column 'acc_y'\)"):
+        check_table(df, group_column="user")
 
 
 @pytest.mark.parametrize("X", [np.zeros(4), np.zeros((2, 2, 2)), np.zeros((2, 2, 2, 2))])

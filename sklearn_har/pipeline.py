@@ -232,10 +232,7 @@ class Pipeline(_ImbPipeline):
     def _ignored_labels(self):
         """Labels the segmenter ignores (rows not to be scored), as a list."""
         segmenter = self._segmenter
-        labels = None if segmenter is None else segmenter.ignore_label
-        if labels is None:
-            return []
-        return list(labels) if isinstance(labels, (list, tuple, set, np.ndarray)) else [labels]
+        return [] if segmenter is None else segmenter._ignored_labels()
 
     @available_if(_ImbPipeline._can_transform)
     def transform(self, X, **params):

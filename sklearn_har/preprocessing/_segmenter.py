@@ -436,11 +436,15 @@ class WindowSegmenter(BaseEstimator):
         check_is_fitted(self, "n_channels_")
         return np.asarray(self.channel_names_, dtype=object)
 
-    def _ignored_mask(self, labels_all):
-        if self.ignore_label is None:
-            return np.zeros(labels_all.size, dtype=bool)
+    def _ignored_labels(self):
+        """``ignore_label`` as a list (empty when None)."""
         ignore = self.ignore_label
-        ignore = list(ignore) if isinstance(ignore, (list, tuple, set, np.ndarray)) else [ignore]
+        if ignore is None:
+            return []
+        return list(ignore) if isinstance(ignore, (list, tuple, set, np.ndarray)) else [ignore]
+
+    def _ignored_mask(self, labels_all):
+        ignore = self._ignored_labels()
         return np.array([any(_same_label(lab, ig) for ig in ignore) for lab in labels_all],
                         dtype=bool)
 

@@ -527,9 +527,3 @@ def check_row_labels(y, n_rows, *, input_name="y"):
                 f"row {int(np.argmax(missing))}."
             )
     return y
-
-
-def check_windows_labels(y, n_windows, *, input_name="y"):
-    """One label per window (same rules as :func:`check_row_labels`)."""
-    return check_row_labels(y, n_windows, input_name=input_name)
-

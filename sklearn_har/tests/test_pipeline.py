@@ -240,3 +240,13 @@ def test_segmenter_as_last_step_is_refused():
     pipe = Pipeline([("sc", StandardScaler()), ("seg", WindowSegmenter(window=10))])
     with pytest.raises(TypeError, match="must be the first step"):
         pipe.fit(X.drop(columns="user"), y)
+
+
+def test_memory_caching_gives_the_same_predictions(tmp_path):
+    X, y = _interleaved_table()
+    plain = _har_pipeline().fit(X, y)
+    cached = _har_pipeline().set_params(memory=str(tmp_path)).fit(X, y)
+    again = _har_pipeline().set_params(memory=str(tmp_path)).fit(X, y)  # from the cache
+    np.testing.assert_array_equal(cached.predict(X), plain.predict(X))
+    np.testing.assert_array_equal(again.predict(X), plain.predict(X))
+    assert any(tmp_path.iterdir())

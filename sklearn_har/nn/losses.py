@@ -98,9 +98,10 @@ def _check_logits_targets(logits, targets, owner, what="logits"):
         )
 
 
-def _per_class_tensor(values, name, owner):
+def _per_class_tensor(values, name, owner, dtype=None):
     """A 1-D float tensor of non-negative finite per-class values."""
-    tensor = torch.as_tensor(values, dtype=torch.get_default_dtype()).detach().clone()
+    dtype = torch.get_default_dtype() if dtype is None else dtype
+    tensor = torch.as_tensor(values, dtype=dtype).detach().clone()
     if tensor.ndim != 1 or tensor.numel() == 0:
         raise ValueError(
             f"The '{name}' parameter of {owner} must be a scalar or a 1-D sequence "
@@ -131,18 +132,7 @@ def _reduce(loss, reduction):
 
 
 def _counts(samples_per_class, owner="class_balanced_weights"):
-    counts = torch.as_tensor(samples_per_class, dtype=torch.float64).detach().clone()
-    if counts.ndim != 1 or counts.numel() == 0:
-        raise ValueError(
-            f"{owner} expects 'samples_per_class' as a 1-D sequence with one count "
-            f"per class. Got shape {tuple(counts.shape)} instead."
-        )
-    if not torch.isfinite(counts).all() or (counts < 0).any():
-        raise ValueError(
-            f"{owner} expects non-negative finite class counts. "
-            f"Got {counts.tolist()} instead."
-        )
-    return counts
+    return _per_class_tensor(samples_per_class, "samples_per_class", owner, torch.float64)
 
 
 # --------------------------------------------------------------------------

@@ -179,8 +179,8 @@ def test_without_segmenter_it_is_imblearns_pipeline():
     np.testing.assert_allclose(ours.predict_proba(X), theirs.predict_proba(X))
     np.testing.assert_array_equal(ours.predict(X), theirs.predict(X))
     assert ours.score(X, y) == theirs.score(X, y)
-    np.testing.assert_allclose(ours.transform(X[:3]) if hasattr(ours, "transform") else 0,
-                               theirs.transform(X[:3]) if hasattr(theirs, "transform") else 0)
+    # the transformers alone (samplers skipped outside fit) give the same output
+    np.testing.assert_allclose(ours[:-1].transform(X[:3]), theirs[:-1].transform(X[:3]))
 
 
 def test_pipeline_on_windows_without_segmenter():

@@ -1,4 +1,4 @@
-"""Plain-PyTorch building blocks: losses and optimizers (no scikit-learn, no skorch).
+"""Plain-PyTorch building blocks: losses, optimizers and networks (no scikit-learn, no skorch).
 
 Losses take logits ``(B, K)`` and integer targets ``(B,)``; :class:`CenterLoss`
 takes penultimate features ``(B, D)``.
@@ -10,19 +10,23 @@ from .losses import (
     CompositeLoss,
     FocalLoss,
     LabelSmoothingLoss,
+    SmoothFocalCELoss,
     balanced_class_weights,
     center_loss_param_groups,
     class_balanced_weights,
 )
+from .models import CNN1D
 from .optim import Lion
 
 __all__ = [
+    "CNN1D",
     "CenterLoss",
     "ClassBalancedLoss",
     "CompositeLoss",
     "FocalLoss",
     "LabelSmoothingLoss",
     "Lion",
+    "SmoothFocalCELoss",
     "balanced_class_weights",
     "center_loss_param_groups",
     "class_balanced_weights",

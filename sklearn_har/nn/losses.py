@@ -31,6 +31,7 @@ __all__ = [
     "CompositeLoss",
     "FocalLoss",
     "LabelSmoothingLoss",
+    "SmoothFocalCELoss",
     "balanced_class_weights",
     "center_loss_param_groups",
     "class_balanced_weights",
@@ -843,6 +844,12 @@ class CompositeLoss(nn.Module):
         return total
 
     @property
+    def last_tensors(self):
+        """Unweighted value of each component in the last ``forward``, as
+        detached tensors on the loss's device (no host synchronisation)."""
+        return dict(self._last)
+
+    @property
     def last_values(self):
         """Unweighted value of each component in the last ``forward``, as floats.
 
@@ -869,3 +876,78 @@ class CompositeLoss(nn.Module):
 
     def extra_repr(self):
         return f"weights={self.weights}"
+
+
+class SmoothFocalCELoss(CompositeLoss):
+    r"""Seed 000's composite loss: label smoothing + focal + cross-entropy (eq. 26).
+
+    .. math::
+
+        L = \omega_{sl} L_{sl\text{-}nll} + \omega_{fl} L_{fl} + \omega_{ce} L_{ce}
+
+    A :class:`CompositeLoss` with components ``"sl"``
+    (:class:`LabelSmoothingLoss`), ``"fl"`` (:class:`FocalLoss`) and ``"ce"``
+    (cross-entropy), whose hyper-parameters are flat constructor arguments,
+    so that a classifier exposes them as ``criterion__gamma``,
+    ``criterion__weight_fl``, ... to ``GridSearchCV`` and Optuna.
+    :class:`~sklearn_har.callbacks.AdaptiveLossWeights` changes the weights
+    during training (``"fl"`` is eq. 27's :math:`\omega_1`).
+
+    Defaults are seed 000 appendix C's best settings in joint tuning
+    (C.3: :math:`\hat y = 0.1`, :math:`\gamma = 1`, :math:`\alpha = 0.5`;
+    Table 9: initial weights [0.33, 0.33, 0.34]).
+
+    Parameters
+    ----------
+    epsilon : float, default=0.1
+        Label smoothing (eq. 25).
+    gamma : float, default=1.0
+        Focal focusing parameter (eq. 24).
+    alpha : float, default=0.5
+        Focal weight factor (eq. 24).
+    weight_sl, weight_fl, weight_ce : float, default=0.33, 0.33, 0.34
+        Component weights :math:`\omega_0, \omega_1, \omega_2`.
+    weight : torch.Tensor of shape (n_classes,), default=None
+        Per-class weights applied to all three terms (a classifier with
+        ``class_weight="balanced"`` passes them, computed per fit); for the
+        focal term they multiply ``alpha``.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_har.nn import SmoothFocalCELoss
+    >>> loss = SmoothFocalCELoss()
+    >>> logits = torch.tensor([[2.0, 0.0], [0.0, 2.0]])
+    >>> round(float(loss(logits, torch.tensor([0, 1]))), 4)
+    0.1205
+    >>> sorted(loss.last_values)
+    ['ce', 'fl', 'sl']
+    """
+
+    def __init__(
+        self,
+        epsilon=0.1,
+        gamma=1.0,
+        alpha=0.5,
+        weight_sl=0.33,
+        weight_fl=0.33,
+        weight_ce=0.34,
+        weight=None,
+    ):
+        owner = type(self).__name__
+        alpha = _check_real(alpha, "alpha", owner, low=0.0)
+        focal_alpha = alpha
+        if weight is not None:
+            weight = _per_class_tensor(weight, "weight", owner)
+            focal_alpha = alpha * weight
+        super().__init__(
+            {
+                "sl": LabelSmoothingLoss(epsilon, weight=weight),
+                "fl": FocalLoss(gamma, alpha=focal_alpha),
+                "ce": nn.CrossEntropyLoss(weight=weight),
+            },
+            weights={"sl": weight_sl, "fl": weight_fl, "ce": weight_ce},
+        )
+        self.epsilon = epsilon
+        self.gamma = gamma
+        self.alpha = alpha

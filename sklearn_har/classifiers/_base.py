@@ -1,0 +1,738 @@
+"""The skorch base classifier of every deep HAR model in sklearn_har."""
+
+import copy
+import inspect
+import math
+import numbers
+import random
+import warnings
+
+import numpy as np
+import torch
+from sklearn.exceptions import NotFittedError
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import column_or_1d
+from skorch import NeuralNet, NeuralNetClassifier
+from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
+from skorch.dataset import get_len, unpack_data
+from skorch.utils import to_tensor
+from torch.utils.data import DataLoader
+
+from ..callbacks import ValidationScores
+from ..nn.losses import balanced_class_weights
+from ..utils.validation import validate_windows
+from ._data import BatchLoader, WindowDataset, WindowValidSplit
+
+__all__ = ["NeuralWindowClassifier", "NonFiniteLossError"]
+
+_DEFAULT_SPLIT = WindowValidSplit(0.2)
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training or validation loss became NaN or infinite."""
+
+
+def _softmax(logits):
+    return torch.softmax(logits, dim=-1)
+
+
+def _identity(x):
+    return x
+
+
+def _accepted_args(factory):
+    """Names of the keyword arguments ``factory(...)`` accepts (no **kwargs)."""
+    target = factory.__init__ if isinstance(factory, type) else factory
+    try:
+        params = inspect.signature(target).parameters
+    except (TypeError, ValueError):
+        return set()
+    return {
+        name
+        for name, p in params.items()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    }
+
+
+class NeuralWindowClassifier(NeuralNetClassifier):
+    """skorch ``NeuralNetClassifier`` for windows ``(n, channels, timesteps)``.
+
+    Everything of skorch's API stays (``module__*``, ``criterion__*``,
+    ``optimizer__*``, ``callbacks__<name>__*``, ``history``, ``partial_fit``,
+    ``warm_start``), with these differences, all meant to make it safe inside
+    scikit-learn pipelines and searches:
+
+    - **Shapes are inferred.** ``n_channels``, ``n_timesteps`` and
+      ``n_classes`` are read from the data at ``fit`` and passed to the module
+      when its constructor takes them; explicit ``module__*`` values win. The
+      criterion likewise receives ``n_classes``, ``samples_per_class`` (training
+      class counts) and ``n_features`` (the module's ``n_features_out``) when it
+      takes them. ``predict`` refuses windows with another channel count or
+      length than at ``fit`` (and says when the axes look swapped).
+    - **Labels** may be of any type (strings, ints); ``classes_`` is sorted as
+      in scikit-learn and ``predict`` returns labels from it. X may be float64;
+      the network computes in float32.
+    - **Modules return logits.** ``predict_proba`` applies a softmax whatever
+      the criterion (skorch applies one only for ``CrossEntropyLoss``); with
+      ``torch.nn.NLLLoss`` the loss gets ``log_softmax(logits)``. A module may
+      return ``(logits, features)`` when called with ``return_features=True``;
+      this is done when the criterion has ``requires_features`` (center loss).
+    - **Internal validation split:** :class:`WindowValidSplit`, stratified by
+      class; ``fit(X, y, groups=subjects)`` splits by group instead, so that
+      overlapping windows of one subject are never on both sides.
+    - **Reproducible:** with an int ``random_state``, torch, numpy and Python's
+      ``random`` are seeded before the module is built, and batches are
+      shuffled by a generator seeded from it: two fits give identical
+      predictions on CPU. (Seeding the global generators is a side effect, as
+      with ``torch.manual_seed``.)
+    - **Devices:** ``device="auto"`` takes CUDA when available. A pickle or
+      joblib round trip is exact; a model trained on a GPU loads on a CPU-only
+      machine (skorch maps the weights and warns).
+    - **Not fitted** is ``NotFittedError`` (skorch's ``__init__`` attributes
+      would otherwise fool ``check_is_fitted``).
+    - **NaN/inf loss** stops training with :class:`NonFiniteLossError`
+      (``on_nan_loss="raise"``), or restores the weights of the last epoch whose
+      losses were finite and stops with a warning (``"restore"``), instead of
+      going on to predict a single class.
+    - **Fast batches:** with the default ``DataLoader`` iterators, batches are
+      sliced from tensors (one index per batch, no per-sample collate), the
+      training windows are moved to the GPU once (``data_on_device``), and
+      batch losses are read back once per epoch, not once per batch.
+
+    Parameters
+    ----------
+    module : torch.nn.Module class or instance
+        The network. Its ``forward(x, **kwargs)`` takes ``x`` of shape
+        ``(B, C, T)`` and returns logits ``(B, n_classes)``; it must accept
+        ``**kwargs`` (skorch forwards fit parameters to it).
+    criterion : class or instance, default=torch.nn.CrossEntropyLoss
+        Loss on logits (any loss in :mod:`sklearn_har.nn`, a
+        :class:`~sklearn_har.nn.CompositeLoss`, or a torch loss).
+    optimizer : class, default=torch.optim.AdamW
+    lr : float, default=1e-3
+    max_epochs : int, default=30
+    batch_size : int, default=64
+    train_split : callable or None, default=WindowValidSplit(0.2)
+        Internal validation split. None trains on all windows (no validation
+        scores, no early stopping on them). skorch's ``ValidSplit`` and
+        ``predefined_split`` work too (the latter with integer-encoded labels).
+    class_weight : None, "balanced" or dict, default=None
+        Class weights computed from the labels passed to each ``fit`` (so no
+        weight leaks between cross-validation folds), given to the criterion as
+        its ``weight`` argument (or ``alpha`` for a focal loss).
+    random_state : int, RandomState instance or None, default=None
+        Seed of weight initialisation, dropout, batch order and the internal
+        split.
+    device : "auto", str or torch.device, default="auto"
+    on_nan_loss : {"raise", "restore"}, default="raise"
+    data_on_device : "auto" or bool, default="auto"
+        Move the training windows to the device once per ``fit`` ("auto": when
+        they take less than a quarter of the free GPU memory).
+    progress_bar : bool, default=False
+        Show a per-batch progress bar (skorch's ``ProgressBar``, tqdm) besides
+        the epoch table; ``verbose=0`` silences both.
+    verbose : int, default=1
+        1 prints skorch's table, one row per epoch.
+    **kwargs
+        Any other skorch parameter or ``module__*``, ``criterion__*``,
+        ``optimizer__*``, ``iterator_train__*``, ``callbacks__*`` setting.
+
+    Attributes
+    ----------
+    classes_ : ndarray of shape (n_classes,)
+    n_channels_in_, n_timesteps_in_ : int
+        Window shape seen at ``fit``.
+    n_features_in_ : int
+        ``n_channels_in_ * n_timesteps_in_``.
+    class_counts_ : ndarray of shape (n_classes,)
+        Training windows per class in the last ``fit``.
+    module_, criterion_, optimizer_, history_ : as in skorch.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_har.classifiers import NeuralWindowClassifier
+    >>> from sklearn_har.datasets import make_har_windows
+    >>> class TinyNet(torch.nn.Module):
+    ...     def __init__(self, n_channels, n_classes):
+    ...         super().__init__()
+    ...         self.conv = torch.nn.Conv1d(n_channels, 8, 5, padding=2)
+    ...         self.head = torch.nn.Linear(8, n_classes)
+    ...     def forward(self, x, **kwargs):
+    ...         return self.head(torch.relu(self.conv(x)).mean(-1))
+    >>> X, y, groups = make_har_windows(n_windows=300, random_state=0)
+    >>> clf = NeuralWindowClassifier(TinyNet, max_epochs=3, verbose=0, random_state=0)
+    >>> clf.fit(X, y, groups=groups).predict(X[:4]).shape
+    (4,)
+    >>> clf.module_.conv.in_channels == X.shape[1]
+    True
+    """
+
+    def __init__(
+        self,
+        module,
+        *,
+        criterion=torch.nn.CrossEntropyLoss,
+        optimizer=torch.optim.AdamW,
+        lr=1e-3,
+        max_epochs=30,
+        batch_size=64,
+        train_split=_DEFAULT_SPLIT,
+        class_weight=None,
+        random_state=None,
+        device="auto",
+        on_nan_loss="raise",
+        data_on_device="auto",
+        progress_bar=False,
+        verbose=1,
+        **kwargs,
+    ):
+        super().__init__(
+            module,
+            criterion=criterion,
+            optimizer=optimizer,
+            lr=lr,
+            max_epochs=max_epochs,
+            batch_size=batch_size,
+            train_split=train_split,
+            device=device,
+            verbose=verbose,
+            **kwargs,
+        )
+        self.class_weight = class_weight
+        self.random_state = random_state
+        self.on_nan_loss = on_nan_loss
+        self.data_on_device = data_on_device
+        self.progress_bar = progress_bar
+
+    # ------------------------------------------------------------------
+    # scikit-learn parameter protocol
+    # ------------------------------------------------------------------
+    def _get_param_names(self):
+        # skorch lists every attribute not ending in "_"; private state is not
+        # a parameter (this also keeps skorch's _params_to_validate out).
+        return [k for k in super()._get_param_names() if not k.startswith("_")]
+
+    def get_params(self, deep=True, **kwargs):
+        params = super().get_params(deep=deep, **kwargs)
+        if "device_requested_" in self.__dict__:
+            params["device"] = self.device_requested_
+        return params
+
+    def set_params(self, **kwargs):
+        if "device" in kwargs:
+            self.__dict__.pop("device_requested_", None)
+        return super().set_params(**kwargs)
+
+    @property
+    def _default_callbacks(self):
+        callbacks = [
+            ("epoch_timer", EpochTimer()),
+            ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
+            ("valid_loss", PassthroughScoring(name="valid_loss")),
+            ("valid_scores", ValidationScores()),
+        ]
+        if self.progress_bar and self.verbose:
+            callbacks.append(("progress_bar", ProgressBar()))
+        callbacks.append(("print_log", PrintLog()))
+        return callbacks
+
+    def _check_own_params(self):
+        name = type(self).__name__
+        if self.on_nan_loss not in ("raise", "restore"):
+            raise ValueError(
+                f"The 'on_nan_loss' parameter of {name} must be a str among "
+                f"{{'raise', 'restore'}}. Got {self.on_nan_loss!r} instead."
+            )
+        if not (self.data_on_device == "auto" or isinstance(self.data_on_device, bool)):
+            raise ValueError(
+                f"The 'data_on_device' parameter of {name} must be 'auto' or a bool. "
+                f"Got {self.data_on_device!r} instead."
+            )
+        cw = self.class_weight
+        if not (cw is None or cw == "balanced" or isinstance(cw, dict)):
+            raise ValueError(
+                f"The 'class_weight' parameter of {name} must be None, 'balanced' or "
+                f"a dict of label -> weight. Got {cw!r} instead."
+            )
+        rs = self.random_state
+        if not (
+            rs is None
+            or isinstance(rs, np.random.RandomState)
+            or (isinstance(rs, numbers.Integral) and not isinstance(rs, bool))
+        ):
+            raise ValueError(
+                f"The 'random_state' parameter of {name} must be an int, a "
+                f"numpy RandomState or None. Got {rs!r} instead."
+            )
+
+    # ------------------------------------------------------------------
+    # initialisation: device, seeds, inferred module / criterion arguments
+    # ------------------------------------------------------------------
+    def _resolve_device(self):
+        requested = self.__dict__.get("device_requested_", self.device)
+        if isinstance(requested, str) and requested == "auto":
+            self.device_requested_ = "auto"
+            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+
+    def _seed_everything(self):
+        rs = self.random_state
+        if rs is None:
+            self.rng_ = np.random.default_rng()
+            self.split_seed_ = None
+            return
+        if isinstance(rs, np.random.RandomState):
+            seed = int(rs.randint(np.iinfo(np.int32).max))
+        else:
+            seed = int(rs)
+        torch.manual_seed(seed)
+        np.random.seed(seed % 2**32)
+        random.seed(seed)
+        self.rng_ = np.random.default_rng(seed)
+        self.split_seed_ = seed % 2**32
+
+    def initialize(self):
+        """Resolve the device, seed the generators, then build everything."""
+        self._check_own_params()
+        self._resolve_device()
+        self._seed_everything()
+        return super().initialize()
+
+    def _inferred_module_args(self, factory):
+        if not hasattr(self, "n_channels_in_"):
+            return {}
+        known = {
+            "n_channels": self.n_channels_in_,
+            "n_timesteps": self.n_timesteps_in_,
+            "n_classes": len(self.classes_),
+        }
+        accepted = _accepted_args(factory)
+        return {k: v for k, v in known.items() if k in accepted}
+
+    def initialize_module(self):
+        kwargs = self.get_params_for("module")
+        if not isinstance(self.module, torch.nn.Module):
+            kwargs = {**self._inferred_module_args(self.module), **kwargs}
+        self.module_ = self.initialized_instance(self.module, kwargs)
+        return self
+
+    def _class_weight_tensor(self):
+        n_classes = len(self.classes_)
+        if self.class_weight == "balanced":
+            y = np.repeat(np.arange(n_classes), self.class_counts_)
+            return balanced_class_weights(y, n_classes=n_classes)
+        weights = np.ones(n_classes)
+        unknown = [k for k in self.class_weight if k not in set(self.classes_.tolist())]
+        if unknown:
+            raise ValueError(
+                f"class_weight names label {unknown[0]!r}, which is not among the "
+                f"classes {self.classes_.tolist()}."
+            )
+        for i, label in enumerate(self.classes_.tolist()):
+            if label in self.class_weight:
+                weights[i] = float(self.class_weight[label])
+        return torch.as_tensor(weights, dtype=torch.get_default_dtype())
+
+    def _inferred_criterion_args(self, factory):
+        if not hasattr(self, "class_counts_"):
+            return {}
+        accepted = _accepted_args(factory)
+        args = {}
+        if "n_classes" in accepted:
+            args["n_classes"] = len(self.classes_)
+        if "samples_per_class" in accepted:
+            args["samples_per_class"] = self.class_counts_.tolist()
+        n_features = getattr(self.module_, "n_features_out", None)
+        if "n_features" in accepted and n_features is not None:
+            args["n_features"] = int(n_features)
+        if self.class_weight is not None:
+            weights = self._class_weight_tensor()
+            if "weight" in accepted:
+                args["weight"] = weights
+            elif "alpha" in accepted:
+                args["alpha"] = weights
+            else:
+                raise ValueError(
+                    f"class_weight={self.class_weight!r} needs a criterion with a "
+                    f"'weight' or 'alpha' argument; {getattr(factory, '__name__', factory)} "
+                    "has neither."
+                )
+        return args
+
+    def initialize_criterion(self):
+        kwargs = self.get_params_for("criterion")
+        if not isinstance(self.criterion, torch.nn.Module):
+            kwargs = {**self._inferred_criterion_args(self.criterion), **kwargs}
+        self.criterion_ = self.initialized_instance(self.criterion, kwargs)
+        return self
+
+    # ------------------------------------------------------------------
+    # fitted state
+    # ------------------------------------------------------------------
+    def __sklearn_is_fitted__(self):
+        return bool(getattr(self, "initialized_", False)) and hasattr(self, "n_channels_in_")
+
+    def check_is_fitted(self, attributes=None, *args, **kwargs):
+        if not self.__sklearn_is_fitted__():
+            raise NotFittedError(
+                f"This {type(self).__name__} instance is not fitted yet. Call 'fit' "
+                "with appropriate arguments before using this estimator."
+            )
+        return super().check_is_fitted(attributes, *args, **kwargs)
+
+    # ------------------------------------------------------------------
+    # data
+    # ------------------------------------------------------------------
+    def _validate_y(self, y, n_windows):
+        name = type(self).__name__
+        if y is None:
+            raise ValueError(f"{name} requires y to be passed, but the target y is None.")
+        y = column_or_1d(y, warn=True)
+        if y.shape[0] != n_windows:
+            raise ValueError(
+                f"X has {n_windows} windows but y has {y.shape[0]} labels; pass one "
+                "label per window."
+            )
+        check_classification_targets(y)
+        if y.dtype.kind == "f" and np.isnan(y).any():
+            raise ValueError(f"y contains NaN; {name} needs a label for every window.")
+        return y
+
+    def _encode(self, y, classes):
+        sorter = np.argsort(classes, kind="stable")
+        pos = np.searchsorted(classes, y, sorter=sorter)
+        pos = np.clip(pos, 0, len(classes) - 1)
+        codes = sorter[pos]
+        unknown = classes[codes] != y
+        if unknown.any():
+            raise ValueError(
+                f"y contains label {y[unknown][0]!r}, which is not among the classes "
+                f"{classes.tolist()} this {type(self).__name__} was fitted on."
+            )
+        return codes.astype(np.int64)
+
+    def _prepare_fit(self, X, y, *, reset, classes=None):
+        X = validate_windows(self, X, reset=reset)
+        y = self._validate_y(y, X.shape[0])
+        if reset:
+            if classes is None:
+                classes = self.classes
+            if classes is not None:
+                classes = np.unique(np.asarray(classes))
+            else:
+                classes = np.unique(y)
+                if classes.shape[0] < 2:
+                    raise ValueError(
+                        f"{type(self).__name__} needs at least 2 classes in y to "
+                        f"train; got 1 class: {classes.tolist()}."
+                    )
+            self.classes_inferred_ = classes
+        y_enc = self._encode(y, np.asarray(self.classes_))
+        if reset:
+            self.class_counts_ = np.bincount(y_enc, minlength=len(self.classes_))
+        return X, y_enc
+
+    @property
+    def classes_(self):
+        if self.classes is not None and not hasattr(self, "classes_inferred_"):
+            return np.unique(np.asarray(self.classes))
+        try:
+            return self.classes_inferred_
+        except AttributeError:
+            raise AttributeError(
+                f"{type(self).__name__} has no attribute 'classes_' before fit."
+            ) from None
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, torch.utils.data.Dataset):
+            return X
+        return WindowDataset(X, y)
+
+    def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+        dataset = self.get_dataset(X, y)
+        if not self.train_split:
+            return dataset, None
+        if isinstance(self.train_split, WindowValidSplit):
+            return self.train_split(dataset, y, groups=groups, random_state=self.split_seed_)
+        if groups is not None:
+            return self.train_split(dataset, y, groups=groups)
+        return self.train_split(dataset, y)
+
+    def _want_on_device(self, dataset):
+        if torch.device(self.device).type != "cuda" or dataset.X.device.type == "cuda":
+            return False
+        if isinstance(self.data_on_device, bool):
+            return self.data_on_device
+        free, _ = torch.cuda.mem_get_info(torch.device(self.device))
+        return dataset.nbytes < free / 4
+
+    def get_iterator(self, dataset, training=False):
+        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        iterator = self.iterator_train if training else self.iterator_valid
+        batch_size = kwargs.pop("batch_size", self.batch_size)
+        if batch_size == -1:
+            batch_size = len(dataset)
+        shuffle = kwargs.pop("shuffle", training)
+        if (
+            iterator is DataLoader
+            and isinstance(dataset, WindowDataset)
+            and set(kwargs) <= {"drop_last"}
+        ):
+            if self._want_on_device(dataset):
+                dataset = dataset.to(self.device)
+            return BatchLoader(
+                dataset,
+                batch_size,
+                shuffle=shuffle,
+                drop_last=kwargs.get("drop_last", False),
+                rng=getattr(self, "rng_", None),
+            )
+        if iterator is DataLoader and shuffle and "generator" not in kwargs:
+            rng = getattr(self, "rng_", None) or np.random.default_rng()
+            kwargs["generator"] = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        return iterator(dataset, batch_size=batch_size, shuffle=shuffle, **kwargs)
+
+    # ------------------------------------------------------------------
+    # training
+    # ------------------------------------------------------------------
+    @property
+    def _needs_features(self):
+        return bool(getattr(getattr(self, "criterion_", None), "requires_features", False))
+
+    def infer(self, x, **fit_params):
+        x = to_tensor(x, device=self.device)
+        if x.dtype != torch.float32 and x.is_floating_point():
+            x = x.float()
+        return self.module_(x, **fit_params)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False):
+        y_true = to_tensor(y_true, device=self.device)
+        features = None
+        if isinstance(y_pred, (tuple, list)):
+            y_pred, features = y_pred[0], (y_pred[1] if len(y_pred) > 1 else None)
+        if isinstance(self.criterion_, torch.nn.NLLLoss):
+            return self.criterion_(torch.log_softmax(y_pred, dim=-1), y_true)
+        if self._needs_features:
+            if features is None:
+                raise ValueError(
+                    f"The criterion {type(self.criterion_).__name__} needs the "
+                    "penultimate features, but the module returned logits only. Its "
+                    "forward must return (logits, features) when called with "
+                    "return_features=True."
+                )
+            return self.criterion_(y_pred, y_true, features=features)
+        return self.criterion_(y_pred, y_true)
+
+    def _forward_params(self, fit_params):
+        if self._needs_features:
+            return {**fit_params, "return_features": True}
+        return fit_params
+
+    def train_step_single(self, batch, **fit_params):
+        self._set_training(True)
+        Xi, yi = unpack_data(batch)
+        y_pred = self.infer(Xi, **self._forward_params(fit_params))
+        loss = self.get_loss(y_pred, yi, X=Xi, training=True)
+        loss.backward()
+        return {"loss": loss, "y_pred": y_pred}
+
+    def validation_step(self, batch, **fit_params):
+        self._set_training(False)
+        Xi, yi = unpack_data(batch)
+        with torch.no_grad():
+            y_pred = self.infer(Xi, **self._forward_params(fit_params))
+            loss = self.get_loss(y_pred, yi, X=Xi, training=False)
+        return {"loss": loss, "y_pred": y_pred}
+
+    def _log_batches_eagerly(self):
+        return any(isinstance(cb, ProgressBar) for _, cb in getattr(self, "callbacks_", []))
+
+    def run_single_epoch(self, iterator, training, prefix, step_fn, **fit_params):
+        """One pass over ``iterator``; batch losses are read back at the end.
+
+        skorch calls ``loss.item()`` after every batch, which waits for the GPU;
+        here the detached losses are kept and copied to the host once per epoch
+        (every batch when a progress bar needs them live).
+        """
+        if iterator is None:
+            return
+        eager = self._log_batches_eagerly()
+        key = prefix + "_loss"
+        pending = []
+        batch_count = 0
+        for batch in iterator:
+            self.notify("on_batch_begin", batch=batch, training=training)
+            step = step_fn(batch, **fit_params)
+            if eager:
+                self.history.record_batch(key, step["loss"].item())
+            else:
+                pending.append(step["loss"].detach())
+            self.history.record_batch(prefix + "_batch_size", get_len(batch[0]))
+            self.notify("on_batch_end", batch=batch, training=training, **step)
+            batch_count += 1
+        if pending:
+            values = torch.stack(pending).float().cpu().tolist()
+            rows = [b for b in self.history[-1]["batches"] if prefix + "_batch_size" in b]
+            for row, value in zip(rows[-batch_count:], values):
+                row[key] = value
+        self.history.record(prefix + "_batch_count", batch_count)
+
+    def _snapshot(self):
+        state = {}
+        for name in self._modules + self._criteria:
+            obj = getattr(self, name + "_", None)
+            if isinstance(obj, torch.nn.Module):
+                state[name] = copy.deepcopy(obj.state_dict())
+        return state, len(self.history)
+
+    def _restore(self, snapshot):
+        state, _ = snapshot
+        for name, sd in state.items():
+            getattr(self, name + "_").load_state_dict(sd)
+
+    def _epoch_is_finite(self, prefix, snapshot):
+        key = prefix + "_loss"
+        losses = [b[key] for b in self.history[-1]["batches"] if key in b]
+        bad = [i for i, v in enumerate(losses) if not math.isfinite(v)]
+        if not bad:
+            return True
+        epoch = len(self.history)
+        where = (
+            f"The {prefix} loss became {losses[bad[0]]} at epoch {epoch} (batch "
+            f"{bad[0] + 1} of {len(losses)})"
+        )
+        if self.on_nan_loss == "restore" and snapshot is not None:
+            self._restore(snapshot)
+            good = snapshot[1]
+            self.history.record("nan_loss_restored", True)
+            warnings.warn(
+                f"{where}. Training stopped; the weights of "
+                + (f"epoch {good}" if good else "initialisation")
+                + " (the last with finite losses) were restored.",
+                RuntimeWarning,
+                stacklevel=4,
+            )
+            return False
+        raise NonFiniteLossError(
+            f"{where}. Training stopped instead of going on with broken weights. "
+            f"Try a lower learning rate (lr={self.lr}), check X for extreme values, "
+            "or pass on_nan_loss='restore' to keep the last finite weights."
+        )
+
+    def fit_loop(self, X, y=None, epochs=None, *, _routing_method="fit", groups=None, **fit_params):
+        """skorch's fit loop with group-aware splitting and NaN/inf checks."""
+        self.check_training_readiness()
+        epochs = self.max_epochs if epochs is None else epochs
+        dataset_train, dataset_valid = self.get_split_datasets(X, y, groups=groups)
+        on_epoch_kwargs = {"dataset_train": dataset_train, "dataset_valid": dataset_valid}
+        iterator_train = self.get_iterator(dataset_train, training=True)
+        iterator_valid = None
+        if dataset_valid is not None:
+            iterator_valid = self.get_iterator(dataset_valid, training=False)
+        snapshot = self._snapshot() if self.on_nan_loss == "restore" else None
+        for _ in range(epochs):
+            self.notify("on_epoch_begin", **on_epoch_kwargs)
+            self.run_single_epoch(
+                iterator_train, training=True, prefix="train",
+                step_fn=self.train_step, **fit_params,
+            )
+            if not self._epoch_is_finite("train", snapshot):
+                break
+            self.run_single_epoch(
+                iterator_valid, training=False, prefix="valid",
+                step_fn=self.validation_step, **fit_params,
+            )
+            if not self._epoch_is_finite("valid", snapshot):
+                break
+            self.notify("on_epoch_end", **on_epoch_kwargs)
+            if snapshot is not None:
+                snapshot = self._snapshot()
+        return self
+
+    def fit(self, X, y, groups=None, **fit_params):
+        """Initialise (unless ``warm_start``) and train for ``max_epochs``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_windows, n_channels, n_timesteps)
+            2-D ``(n, T)`` is read as one channel.
+        y : array-like of shape (n_windows,)
+        groups : array-like of shape (n_windows,), default=None
+            Subject (or recording) of each window: the internal validation
+            split then keeps each group on one side.
+        **fit_params
+            Passed to the module's ``forward`` (skorch's convention).
+        """
+        reinit = not self.warm_start or not self.initialized_ or not hasattr(
+            self, "n_channels_in_"
+        )
+        X, y_enc = self._prepare_fit(X, y, reset=reinit)
+        if reinit:
+            self.initialize()
+        NeuralNet.partial_fit(self, X, y_enc, groups=groups, **fit_params)
+        return self
+
+    def partial_fit(self, X, y, classes=None, groups=None, **fit_params):
+        """Train ``max_epochs`` more epochs, keeping the weights.
+
+        The first call builds the network (``classes`` may then name labels not
+        in this ``y``); later calls continue from the current weights, optimizer
+        state and history. This is the seeds' recipe: pre-train on synthetic
+        windows, then fine-tune on real ones::
+
+            clf.partial_fit(X_synthetic, y_synthetic)   # builds and pre-trains
+            clf.set_params(lr=1e-4)                     # optional: smaller steps
+            clf.partial_fit(X_real, y_real)             # continues training
+
+        (``set_params`` of ``lr`` or other optimizer settings re-creates the
+        optimizer, as in skorch.)
+        """
+        first = not self.initialized_ or not hasattr(self, "n_channels_in_")
+        X, y_enc = self._prepare_fit(X, y, reset=first, classes=classes)
+        if first:
+            self.initialize()
+        NeuralNet.partial_fit(self, X, y_enc, groups=groups, **fit_params)
+        return self
+
+    # ------------------------------------------------------------------
+    # prediction
+    # ------------------------------------------------------------------
+    def _get_predict_nonlinearity(self):
+        nonlin = self.predict_nonlinearity
+        if nonlin is None:
+            return _identity
+        if isinstance(nonlin, str) and nonlin == "auto":
+            return _softmax
+        if not callable(nonlin):
+            raise TypeError("predict_nonlinearity has to be a callable, 'auto' or None")
+        return nonlin
+
+    def evaluation_step(self, batch, training=False):
+        Xi, _ = unpack_data(batch)
+        with torch.set_grad_enabled(training):
+            self._set_training(training)
+            return self.infer(Xi)
+
+    def predict_proba(self, X):
+        """Class probabilities, shape ``(n_windows, n_classes)``, float64.
+
+        A softmax of the module's logits (``predict_nonlinearity="auto"``),
+        whatever the criterion.
+        """
+        self.check_is_fitted()
+        X = validate_windows(self, X, reset=False)
+        nonlin = self._get_predict_nonlinearity()
+        chunks = []
+        for yp in self.forward_iter(X, training=False, device=self.device):
+            yp = yp[0] if isinstance(yp, (tuple, list)) else yp
+            chunks.append(nonlin(yp))
+        return torch.cat(chunks).double().cpu().numpy()
+
+    def predict(self, X):
+        """Predicted labels, from ``classes_``."""
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.non_deterministic = self.random_state is None
+        return tags

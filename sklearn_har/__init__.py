@@ -5,9 +5,18 @@ features (:class:`StatFeatures`) or fed to deep classifiers, inside a
 :class:`Pipeline` that fits on rows and predicts one label per row.
 """
 
+from .classifiers import CNNClassifier, NeuralWindowClassifier
 from .pipeline import Pipeline, make_pipeline
 from .preprocessing import StatFeatures, WindowSegmenter
 
 __version__ = "0.1.0.dev0"
 
-__all__ = ["Pipeline", "make_pipeline", "WindowSegmenter", "StatFeatures", "__version__"]
+__all__ = [
+    "Pipeline",
+    "make_pipeline",
+    "WindowSegmenter",
+    "StatFeatures",
+    "CNNClassifier",
+    "NeuralWindowClassifier",
+    "__version__",
+]

@@ -6,12 +6,19 @@ from sklearn.base import BaseEstimator
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sklearn_har
+from sklearn_har.nn import CNN1D, SmoothFocalCELoss
 
 # A segmenter maps n_rows rows to n_windows windows that depend on row order;
 # these checks assume a transformer keeps samples one-to-one.
 _SEGMENTER = "a segmenter returns n_windows samples, not one per row"
 _ROW_ORDER = "windows are cut from consecutive rows: reordering or subsetting rows changes them"
+# skorch's NeuralNet.__init__ sets history_, initialized_ and virtual_params_
+# and stores module__*/criterion__* keyword arguments as attributes.
+_SKORCH_INIT = ("skorch's __init__ sets history_, initialized_, virtual_params_ and "
+                "stores module__*/criterion__* keyword arguments as attributes")
 EXPECTED_FAILED_CHECKS = {
+    "CNNClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
+    "NeuralWindowClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "WindowSegmenter": {
         "check_transformer_general": _SEGMENTER,
         "check_transformer_data_not_an_array": _SEGMENTER,
@@ -24,6 +31,13 @@ EXPECTED_FAILED_CHECKS = {
 INSTANCES = {
     "WindowSegmenter": [sklearn_har.WindowSegmenter(window=2),
                         sklearn_har.WindowSegmenter(window=3, step=1, label="center")],
+    # small and quick, yet accurate enough for check_classifiers_train (> 0.83)
+    "CNNClassifier": [sklearn_har.CNNClassifier(
+        module__channels=(8,), max_epochs=10, lr=0.03, batch_size=32, verbose=0,
+        random_state=0)],
+    "NeuralWindowClassifier": [sklearn_har.NeuralWindowClassifier(
+        CNN1D, criterion=SmoothFocalCELoss, module__channels=(8,), max_epochs=10,
+        lr=0.03, batch_size=32, verbose=0, random_state=0)],
     "StatFeatures": [sklearn_har.StatFeatures(),
                      sklearn_har.StatFeatures(features=["mean", "skew"], fs=50.0)],
 }

@@ -2,18 +2,48 @@
 
 import numpy as np
 import torch
-from sklearn.metrics import accuracy_score, f1_score
 from skorch.callbacks import Callback
 
-from ..metrics import g_mean
+__all__ = ["ValidationScores", "confusion_scores"]
 
-__all__ = ["ValidationScores"]
+_SCORES = ("acc", "f1_macro", "g_mean")
 
-_SCORERS = {
-    "acc": lambda y, p: accuracy_score(y, p),
-    "f1_macro": lambda y, p: f1_score(y, p, average="macro", zero_division=0),
-    "g_mean": lambda y, p: g_mean(y, p, average="macro"),
-}
+
+def confusion_scores(y_true, y_pred):
+    """Accuracy, macro-F1 and macro G-mean of integer labels, from one confusion matrix.
+
+    The same values as ``accuracy_score``, ``f1_score(average="macro",
+    zero_division=0)`` and :func:`sklearn_har.metrics.g_mean` (labels: the
+    union of ``y_true`` and ``y_pred``; G-mean leaves out the labels where it
+    is undefined), without their input validation, which costs more than the
+    arithmetic when it runs every epoch.
+
+    Examples
+    --------
+    >>> from sklearn_har.callbacks import confusion_scores
+    >>> {k: round(v, 3) for k, v in confusion_scores([0, 0, 1, 2], [0, 1, 1, 2]).items()}
+    {'acc': 0.75, 'f1_macro': 0.778, 'g_mean': 0.841}
+    """
+    y_true = np.asarray(y_true, dtype=np.int64)
+    y_pred = np.asarray(y_pred, dtype=np.int64)
+    k = int(max(y_true.max(initial=0), y_pred.max(initial=0))) + 1
+    cm = np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k).astype(float)
+    present = (cm.sum(0) + cm.sum(1)) > 0
+    cm = cm[np.ix_(present, present)]
+    n = cm.sum()
+    tp = np.diag(cm)
+    fn = cm.sum(1) - tp
+    fp = cm.sum(0) - tp
+    tn = n - tp - fn - fp
+    with np.errstate(divide="ignore", invalid="ignore"):
+        f1 = np.where(2 * tp + fp + fn > 0, 2 * tp / (2 * tp + fp + fn), 0.0)
+        g = np.sqrt((tp / (tp + fn)) * (tn / (tn + fp)))
+    g = g[np.isfinite(g)]
+    return {
+        "acc": float(tp.sum() / n) if n else float("nan"),
+        "f1_macro": float(f1.mean()) if f1.size else float("nan"),
+        "g_mean": float(g.mean()) if g.size else float("nan"),
+    }
 
 
 def _logits(y_pred):
@@ -51,10 +81,10 @@ class ValidationScores(Callback):
         self.prefix = prefix
 
     def initialize(self):
-        unknown = [s for s in self.scores if s not in _SCORERS]
+        unknown = [s for s in self.scores if s not in _SCORES]
         if unknown:
             raise ValueError(
-                f"ValidationScores knows the scores {sorted(_SCORERS)}; got "
+                f"ValidationScores knows the scores {list(_SCORES)}; got "
                 f"{unknown[0]!r}."
             )
         self.preds_, self.targets_ = [], []
@@ -83,9 +113,10 @@ class ValidationScores(Callback):
         y_pred = torch.cat([p.cpu() for p in self.preds_]).numpy()
         y_true = torch.cat([t.cpu() for t in self.targets_]).numpy()
         self.preds_, self.targets_ = [], []
+        values = confusion_scores(y_true, y_pred)
         for score in self.scores:
             key = f"{self.prefix}_{score}"
-            value = float(_SCORERS[score](y_true, y_pred))
+            value = values[score]
             is_best = value > self.best_.get(key, -np.inf)
             if is_best:
                 self.best_[key] = value

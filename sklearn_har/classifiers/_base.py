@@ -40,6 +40,11 @@ def _identity(x):
     return x
 
 
+def _flag(value):
+    """True for a true bool / positive int (tolerates odd values set by checks)."""
+    return isinstance(value, (bool, numbers.Integral)) and value > 0
+
+
 def _accepted_args(factory):
     """Names of the keyword arguments ``factory(...)`` accepts (no **kwargs)."""
     target = factory.__init__ if isinstance(factory, type) else factory
@@ -208,21 +213,61 @@ class NeuralWindowClassifier(NeuralNetClassifier):
     # ------------------------------------------------------------------
     # scikit-learn parameter protocol
     # ------------------------------------------------------------------
+    # "device" is a property: the parameter as given ("auto", "cuda", ...) is
+    # kept in ``_device_param``; skorch's code reads ``self.device`` and gets
+    # the device actually used (``device_resolved_``, set at initialisation).
+    @property
+    def device(self):
+        resolved = self.__dict__.get("device_resolved_")
+        return resolved if resolved is not None else self.__dict__.get("_device_param")
+
+    @device.setter
+    def device(self, value):
+        self.__dict__["_device_param"] = value
+        self.__dict__.pop("device_resolved_", None)
+
     def _get_param_names(self):
         # skorch lists every attribute not ending in "_"; private state is not
         # a parameter (this also keeps skorch's _params_to_validate out).
-        return [k for k in super()._get_param_names() if not k.startswith("_")]
+        names = [k for k in super()._get_param_names() if not k.startswith("_")]
+        return sorted(set(names) | {"device"})
 
     def get_params(self, deep=True, **kwargs):
         params = super().get_params(deep=deep, **kwargs)
-        if "device_requested_" in self.__dict__:
-            params["device"] = self.device_requested_
+        params["device"] = self.__dict__.get("_device_param")
         return params
 
-    def set_params(self, **kwargs):
-        if "device" in kwargs:
-            self.__dict__.pop("device_requested_", None)
-        return super().set_params(**kwargs)
+    def _get_params_callbacks(self, deep=True):
+        # skorch lists the user's callbacks only once initialised; list the
+        # named ones before too, so get_params() shows callbacks__<name>__*.
+        params = super()._get_params_callbacks(deep=deep)
+        if not deep or hasattr(self, "callbacks_"):
+            return params
+        for item in self.callbacks or []:
+            if not (isinstance(item, (tuple, list)) and len(item) == 2):
+                continue
+            name, cb = item
+            if cb is None or isinstance(cb, type) or not hasattr(cb, "get_params"):
+                continue
+            params[f"callbacks__{name}"] = cb
+            for key, value in cb.get_params().items():
+                params[f"callbacks__{name}__{key}"] = value
+        return params
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state["device"] = self.device
+        return state
+
+    def __setstate__(self, state):
+        # skorch maps CUDA tensors to the CPU when CUDA is missing and rewrites
+        # state["device"] (with a warning); that becomes the device in use.
+        super().__setstate__(state)
+        used = self.__dict__.pop("device", None)
+        if used is not None:
+            self.__dict__["device_resolved_"] = (
+                str(used) if isinstance(used, torch.device) else used
+            )
 
     @property
     def _default_callbacks(self):
@@ -232,7 +277,7 @@ class NeuralWindowClassifier(NeuralNetClassifier):
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             ("valid_scores", ValidationScores()),
         ]
-        if self.progress_bar and self.verbose:
+        if _flag(self.progress_bar) and _flag(self.verbose):
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.append(("print_log", PrintLog()))
         return callbacks
@@ -270,10 +315,12 @@ class NeuralWindowClassifier(NeuralNetClassifier):
     # initialisation: device, seeds, inferred module / criterion arguments
     # ------------------------------------------------------------------
     def _resolve_device(self):
-        requested = self.__dict__.get("device_requested_", self.device)
+        requested = self.__dict__.get("_device_param")
         if isinstance(requested, str) and requested == "auto":
-            self.device_requested_ = "auto"
-            self.device = "cuda" if torch.cuda.is_available() else "cpu"
+            resolved = "cuda" if torch.cuda.is_available() else "cpu"
+        else:
+            resolved = requested
+        self.__dict__["device_resolved_"] = resolved
 
     def _seed_everything(self):
         rs = self.random_state
@@ -313,7 +360,17 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         kwargs = self.get_params_for("module")
         if not isinstance(self.module, torch.nn.Module):
             kwargs = {**self._inferred_module_args(self.module), **kwargs}
-        self.module_ = self.initialized_instance(self.module, kwargs)
+        try:
+            self.module_ = self.initialized_instance(self.module, kwargs)
+        except TypeError as exc:
+            if hasattr(self, "n_channels_in_"):
+                raise
+            raise TypeError(
+                f"{exc}. {type(self).__name__} passes n_channels, n_timesteps and "
+                "n_classes to the module when it sees the data in fit; to build the "
+                "network before that (initialize()), pass them as module__n_channels=... "
+                "etc."
+            ) from exc
         return self
 
     def _class_weight_tensor(self):
@@ -406,7 +463,7 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         unknown = classes[codes] != y
         if unknown.any():
             raise ValueError(
-                f"y contains label {y[unknown][0]!r}, which is not among the classes "
+                f"y contains label {y[unknown][0].tolist()!r}, which is not among the classes "
                 f"{classes.tolist()} this {type(self).__name__} was fitted on."
             )
         return codes.astype(np.int64)
@@ -649,6 +706,14 @@ class NeuralWindowClassifier(NeuralNetClassifier):
                 snapshot = self._snapshot()
         return self
 
+    def _refuse_sample_weight(self, fit_params):
+        if "sample_weight" in fit_params:
+            raise ValueError(
+                f"{type(self).__name__} does not support sample_weight (it would "
+                "otherwise be passed to the module and ignored); weight the classes "
+                "with class_weight= or a weighted criterion instead."
+            )
+
     def fit(self, X, y, groups=None, **fit_params):
         """Initialise (unless ``warm_start``) and train for ``max_epochs``.
 
@@ -663,6 +728,7 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         **fit_params
             Passed to the module's ``forward`` (skorch's convention).
         """
+        self._refuse_sample_weight(fit_params)
         reinit = not self.warm_start or not self.initialized_ or not hasattr(
             self, "n_channels_in_"
         )
@@ -687,6 +753,7 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         (``set_params`` of ``lr`` or other optimizer settings re-creates the
         optimizer, as in skorch.)
         """
+        self._refuse_sample_weight(fit_params)
         first = not self.initialized_ or not hasattr(self, "n_channels_in_")
         X, y_enc = self._prepare_fit(X, y, reset=first, classes=classes)
         if first:
@@ -730,7 +797,8 @@ class NeuralWindowClassifier(NeuralNetClassifier):
 
     def predict(self, X):
         """Predicted labels, from ``classes_``."""
-        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+        proba = self.predict_proba(X)
+        return self.classes_[proba.argmax(axis=1)]
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -106,11 +106,11 @@ class WindowValidSplit:
     ----------
     valid_size : float in (0, 1) or int, default=0.2
         Fraction (or number) of windows held out. With groups, the fraction of
-        groups (stratified: one fold of ``round(1 / valid_size)`` folds).
+        groups (stratified: one fold of ``round(1 / valid_size)`` folds, or
+        a single group when there are fewer groups than folds).
     stratified : bool, default=True
         Keep class proportions in both parts. Falls back to an unstratified
-        split, with a warning, when a class has fewer than 2 windows (or, with
-        groups, when there are fewer groups than folds).
+        split, with a warning, when a class has fewer than 2 windows.
     random_state : int, RandomState or None, default=None
         Seed of the split. None: the classifier passes a seed derived from its
         own ``random_state``.
@@ -194,24 +194,19 @@ class WindowValidSplit:
                 n_folds = (
                     max(2, int(round(1.0 / size)))
                     if isinstance(size, (float, np.floating))
-                    else max(2, int(round(n_groups / size)))
+                    else max(2, int(round(n / size)))
                 )
-                if n_groups >= n_folds:
-                    cv = StratifiedGroupKFold(
-                        n_splits=n_folds, shuffle=True,
-                        random_state=rs.randint(np.iinfo(np.int32).max),
-                    )
-                    with warnings.catch_warnings():
-                        # "The least populated class has only k members": expected
-                        warnings.simplefilter("ignore", UserWarning)
-                        train, valid = next(cv.split(dummy, y, groups))
-                    return train, valid
-                warnings.warn(
-                    f"Only {n_groups} groups for {n_folds} stratified folds: the "
-                    "validation split is by group but not stratified.",
-                    UserWarning,
-                    stacklevel=3,
+                # few subjects: hold out one of them
+                n_folds = min(n_folds, n_groups)
+                cv = StratifiedGroupKFold(
+                    n_splits=n_folds, shuffle=True,
+                    random_state=rs.randint(np.iinfo(np.int32).max),
                 )
+                with warnings.catch_warnings():
+                    # "The least populated class has only k members": expected
+                    warnings.simplefilter("ignore", UserWarning)
+                    train, valid = next(cv.split(dummy, y, groups))
+                return train, valid
             size = self.valid_size
             if not isinstance(size, (float, np.floating)):
                 size = max(1, min(n_groups - 1, int(size)))

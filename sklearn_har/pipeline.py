@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import inspect
+
 import numpy as np
 from imblearn.pipeline import Pipeline as _ImbPipeline
 from imblearn.pipeline import _fit_resample_one
@@ -9,7 +11,7 @@ from sklearn.base import clone, is_regressor
 from sklearn.metrics import accuracy_score, r2_score
 from sklearn.pipeline import _name_estimators
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_is_fitted, check_memory
+from sklearn.utils.validation import _num_samples, check_is_fitted, check_memory
 
 from .utils.validation import check_row_labels
 
@@ -125,7 +127,38 @@ class Pipeline(_ImbPipeline):
                             transform_input=self.transform_input, verbose=self.verbose)
         Xt, yt = rest._fit(windows, window_labels, routed_params, raw_params)
         self.steps[1:] = rest.steps
+        self._window_groups = self._groups_for_final_step(fitted, Xt)
         return Xt, yt
+
+    def _groups_for_final_step(self, segmenter, Xt):
+        """The segmenter's window groups, when the final step can use them.
+
+        Only when no sampler sits between the segmenter and the final step
+        (a sampler adds or removes windows, so the groups would not line up)
+        and there are at least two groups.
+        """
+        groups = getattr(segmenter, "window_groups_", None)
+        final = self._final_estimator
+        if groups is None or final == "passthrough" or np.unique(groups).size < 2:
+            return None
+        if any(hasattr(est, "fit_resample") for _, est in self.steps[1:-1]):
+            return None
+        if len(groups) != _num_samples(Xt):
+            return None
+        if "groups" not in inspect.signature(final.fit).parameters:
+            return None
+        return groups
+
+    def _get_metadata_for_step(self, *, step_idx, step_params, all_params):
+        params = super()._get_metadata_for_step(
+            step_idx=step_idx, step_params=step_params, all_params=all_params
+        )
+        groups = self.__dict__.pop("_window_groups", None)
+        if step_idx == len(self) - 1 and groups is not None and "groups" not in params["fit"]:
+            params["fit"] = {**params["fit"], "groups": groups}
+        elif groups is not None:
+            self._window_groups = groups  # not the final step yet
+        return params
 
     # -- windows -> rows ---------------------------------------------------
     def _windows(self, X):

@@ -228,6 +228,12 @@ class WindowSegmenter(BaseEstimator):
         Windows returned by the last ``fit_resample``.
     n_windows_dropped_ : dict
         Windows the last ``fit_resample`` dropped: ``{"ignored": n, "impure": m}``.
+    window_groups_ : ndarray of shape (n_windows_,) or None
+        Integer code of the group (first group column) of each window the last
+        ``fit_resample`` returned, None without a group column. A
+        :class:`sklearn_har.Pipeline` passes them as ``groups`` to a final
+        step whose ``fit`` takes ``groups`` (a deep classifier's internal
+        validation split then keeps each user on one side).
 
     Notes
     -----
@@ -428,6 +434,11 @@ class WindowSegmenter(BaseEstimator):
             )
         self.classes_ = labels_all[np.unique(win_code[keep])]
         self.n_windows_ = int(keep.sum())
+        if self.group_column is None:
+            self.window_groups_ = None
+        else:
+            # the group code of each kept window (codes follow first appearance)
+            self.window_groups_ = table.group_codes[index.starts[keep]]
         windows = self._cut(table.values, index.starts[keep])
         return windows, labels_all[win_code[keep]]
 

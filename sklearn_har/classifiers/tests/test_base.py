@@ -422,3 +422,23 @@ def test_history_print_goes_to_stdout_not_warnings(data):
         clf = CNNClassifier(**{**FAST, "verbose": 1}, callbacks__print_log__sink=buf.write)
         clf.fit(X, y)
     assert "epoch" in buf.getvalue()
+
+
+def test_pipeline_passes_the_window_groups_to_the_internal_split():
+    from sklearn_har import Pipeline, WindowSegmenter
+    from sklearn_har.datasets import make_har_table
+
+    X, y = make_har_table(n_users=4, rows_per_user=1500, random_state=0)
+    X = X.copy()
+    X["marker"] = X["user"].factorize()[0].astype(float)  # the user, in every window
+    spy = SplitSpy()
+    pipe = Pipeline([
+        ("seg", WindowSegmenter(window=64, step=32, group_column="user")),
+        ("clf", CNNClassifier(callbacks=[spy], **FAST)),
+    ]).fit(X, y)
+    train, valid = spy.datasets
+    marker = list(X.columns.drop("user")).index("marker")
+    users_train = set(train.X[:, marker, 0].numpy().round().astype(int))
+    users_valid = set(valid.X[:, marker, 0].numpy().round().astype(int))
+    assert users_train and users_valid and not users_train & users_valid
+    assert pipe.predict(X).shape == (len(X),)

@@ -33,12 +33,20 @@ MODELS = {
 
 def build_pipeline(*, window, step, fs, group_column=None, ignore_label=None,
                    model="extra_trees", random_state=0, n_jobs=None):
-    """The main job's pipeline: segmenter (when ``window``), features, trees."""
+    """The main job's pipeline: segmenter (when ``window``), then features and
+    trees, or ``model="cnn"``: :class:`~sklearn_har.classifiers.CNNClassifier`."""
     steps = []
     if window is not None:
         steps.append(("seg", WindowSegmenter(window=window, step=step, group_column=group_column,
                                              ignore_label=ignore_label)))
-    steps += [("feat", StatFeatures(fs=fs)), ("clf", MODELS[model](random_state, n_jobs))]
+    if model == "cnn":
+        # the deep baseline reads the windows themselves
+        from .classifiers import CNNClassifier
+
+        steps.append(("clf", CNNClassifier(max_epochs=20, lr=2e-3, verbose=0,
+                                           random_state=random_state)))
+    else:
+        steps += [("feat", StatFeatures(fs=fs)), ("clf", MODELS[model](random_state, n_jobs))]
     return Pipeline(steps)
 
 
@@ -156,7 +164,8 @@ def main(argv=None):
     parser.add_argument("--window", type=int, default=None,
                         help="window in samples (default: 2.56 s at the dataset's rate)")
     parser.add_argument("--step", type=int, default=None, help="default: window // 2")
-    parser.add_argument("--model", choices=sorted(MODELS), default="extra_trees")
+    parser.add_argument("--model", choices=sorted(MODELS) + ["cnn"], default="extra_trees",
+                        help="tree ensemble on StatFeatures, or the 1-D CNN on the windows")
     parser.add_argument("--folds", type=int, default=4, help="GroupKFold splits when the "
                         "dataset has no standard split")
     parser.add_argument("--n-jobs", type=int, default=None)

@@ -35,3 +35,11 @@ def test_main_job_on_uci_har_raw():
         pytest.skip("SKLEARN_HAR_DATA is not set")
     report = run("uci_har_raw", out=io.StringIO(), n_jobs=-1)
     assert report["accuracy"] > 0.85
+
+
+def test_main_job_with_the_cnn_baseline():
+    out = io.StringIO()
+    report = run(model="cnn", out=out)
+    assert "WindowSegmenter -> CNNClassifier" in out.getvalue()
+    assert report["n_samples"] == 8 * 6000
+    assert report["accuracy"] > 0.45  # 5 activities: chance is 0.2

@@ -13,7 +13,7 @@ from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
 from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import EpochTimer, PassthroughScoring, PrintLog, ProgressBar
+from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
 from skorch.dataset import get_len, unpack_data
 from skorch.utils import to_tensor
 from torch.utils.data import DataLoader
@@ -585,8 +585,19 @@ class NeuralWindowClassifier(NeuralNetClassifier):
             return {**fit_params, "return_features": True}
         return fit_params
 
+    def _set_training_once(self, training):
+        # skorch sets the mode on every batch; module.train() walks all
+        # submodules (tens of microseconds), so only switch when it changes
+        module = getattr(self, "module_", None)
+        if not isinstance(module, torch.nn.Module) or module.training != training:
+            self._set_training(training)
+            return
+        criterion = getattr(self, "criterion_", None)
+        if isinstance(criterion, torch.nn.Module) and criterion.training != training:
+            self._set_training(training)
+
     def train_step_single(self, batch, **fit_params):
-        self._set_training(True)
+        self._set_training_once(True)
         Xi, yi = unpack_data(batch)
         y_pred = self.infer(Xi, **self._forward_params(fit_params))
         loss = self.get_loss(y_pred, yi, X=Xi, training=True)
@@ -594,12 +605,21 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         return {"loss": loss, "y_pred": y_pred}
 
     def validation_step(self, batch, **fit_params):
-        self._set_training(False)
+        self._set_training_once(False)
         Xi, yi = unpack_data(batch)
         with torch.no_grad():
             y_pred = self.infer(Xi, **self._forward_params(fit_params))
             loss = self.get_loss(y_pred, yi, X=Xi, training=False)
         return {"loss": loss, "y_pred": y_pred}
+
+    def _overridden_hooks(self, name):
+        """Bound ``name`` methods of the callbacks that define their own."""
+        base = getattr(Callback, name)
+        return [
+            getattr(cb, name)
+            for _, cb in getattr(self, "callbacks_", [])
+            if getattr(type(cb), name, base) is not base
+        ]
 
     def _log_batches_eagerly(self):
         return any(isinstance(cb, ProgressBar) for _, cb in getattr(self, "callbacks_", []))
@@ -617,15 +637,23 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         key = prefix + "_loss"
         pending = []
         batch_count = 0
+        # skorch's notify() calls every callback's hook on every batch; call
+        # only the callbacks that override the batch hooks (same order)
+        begin_hooks = self._overridden_hooks("on_batch_begin")
+        end_hooks = self._overridden_hooks("on_batch_end")
         for batch in iterator:
-            self.notify("on_batch_begin", batch=batch, training=training)
+            self.on_batch_begin(self, batch=batch, training=training)
+            for hook in begin_hooks:
+                hook(self, batch=batch, training=training)
             step = step_fn(batch, **fit_params)
             if eager:
                 self.history.record_batch(key, step["loss"].item())
             else:
                 pending.append(step["loss"].detach())
             self.history.record_batch(prefix + "_batch_size", get_len(batch[0]))
-            self.notify("on_batch_end", batch=batch, training=training, **step)
+            self.on_batch_end(self, batch=batch, training=training, **step)
+            for hook in end_hooks:
+                hook(self, batch=batch, training=training, **step)
             batch_count += 1
         if pending:
             values = torch.stack(pending).float().cpu().tolist()

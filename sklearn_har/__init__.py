@@ -8,6 +8,7 @@ features (:class:`StatFeatures`) or fed to deep classifiers, inside a
 from .classifiers import CNNClassifier, NeuralWindowClassifier
 from .pipeline import Pipeline, make_pipeline
 from .preprocessing import StatFeatures, WindowSegmenter
+from .samplers import BorderlineSMOTE, DiffusionAugmenter
 
 __version__ = "0.1.0.dev0"
 
@@ -16,6 +17,8 @@ __all__ = [
     "make_pipeline",
     "WindowSegmenter",
     "StatFeatures",
+    "BorderlineSMOTE",
+    "DiffusionAugmenter",
     "CNNClassifier",
     "NeuralWindowClassifier",
     "__version__",

@@ -31,6 +31,13 @@ EXPECTED_FAILED_CHECKS = {
 INSTANCES = {
     "WindowSegmenter": [sklearn_har.WindowSegmenter(window=2),
                         sklearn_har.WindowSegmenter(window=3, step=1, label="center")],
+    "BorderlineSMOTE": [sklearn_har.BorderlineSMOTE(random_state=0),
+                        sklearn_har.BorderlineSMOTE(k_neighbors=2, m_neighbors=3,
+                                                    kind="borderline-2", random_state=0)],
+    # tiny: the checks train it on a few dozen samples
+    "DiffusionAugmenter": [sklearn_har.DiffusionAugmenter(
+        width=8, depth=1, max_iter=10, n_steps=20, sampling_steps=5, batch_size=16,
+        random_state=0)],
     # small and quick, yet accurate enough for check_classifiers_train (> 0.83)
     "CNNClassifier": [sklearn_har.CNNClassifier(
         module__channels=(8,), max_epochs=10, lr=0.03, batch_size=32, verbose=0,

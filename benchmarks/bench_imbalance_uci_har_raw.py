@@ -1,0 +1,667 @@
+"""Class-imbalance samplers on the UCI-HAR/HAPT raw stream (``uci_har_raw``).
+
+No resampling against ``BorderlineSMOTE`` and ``DiffusionAugmenter`` (issue
+4) on the six rare postural transitions of HAPT, with one fixed classifier:
+
+1. Augmentation: window-level macro-F1 (12 classes), mean F1 of the six rare
+   transition classes, per-class F1 and accuracy on the test subjects, for
+   (a) no resampling, (b) BorderlineSMOTE, (c) DiffusionAugmenter sampled with
+   DDIM (50 steps, the augmenter's default sampler) and (c') the same
+   trained model sampled with ancestral DDPM (all 1000 steps); mean +- std
+   over ``--seeds``.
+2. Fidelity of the synthetic windows: TSTR / TRTR (train on synthetic windows
+   only, or on the real training windows, test on the real test windows) for
+   the diffusion model with both samplers and for BorderlineSMOTE; and how
+   well per-window statistics (mean, std, skewness per channel, roughness)
+   of each class match those of the real training windows.
+3. Generation throughput (windows / s) of DDPM (1000 steps) against DDIM (50
+   steps), same trained model, on every device of ``--devices``; speed-up
+   DDIM / DDPM measured in the same run, with the TSTR of each (part 2) as the
+   "is the quality similar" check.
+
+Protocol
+--------
+- Data: ``load_benchmark("uci_har_raw")``, 12 activities (6 basic + 6 rare
+  postural transitions), 6 channels (acc xyz in g, gyro xyz in rad/s) at 50
+  Hz. Segmented by ``WindowSegmenter(window=128, step=64, label="majority",
+  ignore_label=-1, group_column=["subject", "recording"])``: windows never
+  cross a recording, unlabelled windows are dropped. Standard subject split:
+  windows of ``train_subjects`` (21) for training, of ``test_subjects`` (9)
+  for testing; scores are per test window. Windows ``(n, 6, 128)``.
+- Standardisation: each channel z-scored with the mean and std of the
+  training windows (over windows and time), the same transform on the test
+  windows. All arms get these same inputs: BorderlineSMOTE needs comparable
+  channel scales (its neighbours are Euclidean over whole windows), the
+  diffusion model standardises internally anyway, and the classifier is
+  tree-based on per-channel features.
+- Classifier (fixed for every arm, TSTR and TRTR): ``StatFeatures(fs=50)``
+  (126 per-channel statistics) + ``ExtraTreesClassifier(n_estimators=300,
+  n_jobs=-1)``. Trees: fast, deterministic for a seed, no tuning that could
+  favour one arm. For seed ``s`` the classifier and the samplers all get
+  ``random_state=s``, so arm (a) has a spread over seeds too (classifier
+  noise only) and every arm is paired with it.
+- Target counts (the same for both samplers): every class with fewer
+  training windows than the median class count (the six transitions,
+  90-155 windows against 1,400-1,600) is brought up to that median
+  (``--target median``, ~790 windows, i.e. 5-8x); the basic classes are not
+  touched. Passed as the dict ``sampling_strategy={label: target}`` to both
+  samplers (imbalanced-learn semantics: windows wanted after resampling);
+  the script checks that both resolve it to the same numbers of synthetic
+  windows. ``--target N`` sets a fixed count instead. ("auto" would blow
+  every class up to the majority, ~10x for the transitions, and the training
+  set to ~19 k windows.)
+- BorderlineSMOTE: ``kind="borderline-1"``, ``k_neighbors=5``,
+  ``m_neighbors=10`` (the defaults). Where a class has no window "in danger"
+  it generates nothing for it (``NoDangerWarning``); warnings are recorded.
+- DiffusionAugmenter: one class-conditional model trained on all training
+  windows (12 classes) per seed; ``n_steps=1000`` (cosine schedule),
+  ``width=64``, ``depth=4``, ``batch_size=64``, ``max_iter=--max-iter``
+  (3000), the library defaults otherwise (AdamW lr 1e-3 cosine-decayed, EMA
+  0.999, eq. 12 loss weights, ``guidance="empirical"``). Arms (c) and (c')
+  use ``aug.sample(aug.sampling_strategy_, sampler=...)`` on the same
+  trained model, drawn with the augmenter's own seed: (c) is exactly the
+  synthetic part that ``fit_resample`` returns with the default sampler.
+- TSTR: the classifier trained on synthetic windows only, as many per class
+  as the class has real training windows (``--tstr-cap`` caps them), test
+  on the real test windows; TRTR is arm (a). Diffusion: ``aug.sample(...,
+  random_state=seed + 1)`` with DDPM-1000 and with DDIM-50 (both start from
+  the same noise and statistics). BorderlineSMOTE: its synthetic part when
+  asked to double every class (``{c: 2 n_c}``); classes without danger windows
+  get none, are then missing from its training set and score F1 = 0 (the
+  number of classes covered is reported).
+- Fidelity statistics, on the standardised scale, per class c and channel
+  k, with s the per-window mean, std or skewness: ``|E_syn[s] - E_real[s]| /
+  SD_real[s]`` (the reference is the real training windows of c), averaged
+  over channels and classes ("d mean", "d std", "d skew"); "spread" =
+  ``SD_syn[s] / SD_real[s]`` averaged over the three statistics (1: as diverse
+  as the real windows; interpolation shrinks it); "rough" = mean absolute
+  first difference syn / real (1: as smooth). The real test windows (other
+  subjects) give the reference row: how far genuine data of new subjects
+  lies.
+- Throughput: ``aug.sample(n // 12 per class)`` timed on the model of the
+  first seed, after an untimed warm-up call; on the GPU ``--gpu-n`` windows
+  (median of ``--repeat``), on the CPU ``--cpu-n`` windows (DDIM: median of
+  ``--repeat``; DDPM: one call). For the CPU, the GPU-trained model is
+  copied to the CPU (``model_`` and ``device_`` of a deep copy). Both
+  samplers use the CPU ``torch.Generator`` of the library, so the same
+  ``random_state`` gives the same windows on both devices up to float
+  rounding: their largest difference is recorded. ``torch.set_num_threads``
+  is left at its default.
+
+Usage::
+
+    SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_imbalance_uci_har_raw.py
+    # smoke test: ~430 train / 240 test windows, a tiny model, one seed, CPU
+    python benchmarks/bench_imbalance_uci_har_raw.py --quick --devices cpu
+
+Writes ``benchmarks/results/imbalance_uci_har_raw_<cuda|cpu>.{json,md}``
+(``cuda`` when CUDA is among ``--devices``; the models are trained on the
+last of them), with ``_quick`` appended for ``--quick`` and ``_<tag>`` for
+``--tag``. The default run took 523 s on one H100 with 16 CPU cores: per
+seed ~165 s (diffusion training ~30 s, DDPM sampling of the ~4 k augmentation
+and ~10 k TSTR windows ~110 s, seven classifier fits), then ~30 s of
+throughput timing; ``--tstr-cap 800`` saves ~100 s (but trains TSTR on fewer
+windows of the basic classes than TRTR). ``--quick`` takes about a minute on 2 CPU cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import statistics
+import time
+import warnings
+
+import numpy as np
+import torch
+from _common import markdown_table, save
+from sklearn.ensemble import ExtraTreesClassifier
+from sklearn.metrics import accuracy_score, f1_score
+
+from sklearn_har import StatFeatures, WindowSegmenter
+from sklearn_har.datasets import load_benchmark
+from sklearn_har.samplers import BorderlineSMOTE, DiffusionAugmenter
+
+GROUPS = ["subject", "recording"]
+RARE = list(range(6, 12))  # the six postural transitions
+ARMS = ["none", "smote", "diffusion_ddim", "diffusion_ddpm"]
+ARM_NAMES = {"none": "(a) no resampling", "smote": "(b) BorderlineSMOTE",
+             "diffusion_ddim": "(c) diffusion, DDIM", "diffusion_ddpm": "(c') diffusion, DDPM"}
+QUICK_PER_CLASS = {"basic": 60, "rare": 12, "test": 20}
+
+
+# -- data -----------------------------------------------------------------------
+def load_windows(data_home=None, quick=False):
+    """Standardised train / test windows of the standard subject split."""
+    data = load_benchmark("uci_har_raw", data_home=data_home)
+    X, y = data.data, np.asarray(data.target)
+    test = np.isin(np.asarray(data.subject), np.asarray(data.test_subjects))
+
+    def segment(rows):
+        seg = WindowSegmenter(window=128, step=64, label="majority", ignore_label=-1,
+                              group_column=GROUPS)
+        return seg.fit_resample(X[rows], y[rows])
+
+    X_train, y_train = segment(~test)
+    X_test, y_test = segment(test)
+    if quick:  # a small subset that keeps the imbalance: 60 / class, 12 / transition
+        rng = np.random.default_rng(0)
+
+        def subset(labels, per_class):
+            keep = [rng.choice(np.flatnonzero(labels == c), per_class(c), replace=False)
+                    for c in np.unique(labels)]
+            return np.sort(np.concatenate(keep))
+
+        keep = subset(y_train, lambda c: QUICK_PER_CLASS["rare" if c in RARE else "basic"])
+        X_train, y_train = X_train[keep], y_train[keep]
+        keep = subset(y_test, lambda c: QUICK_PER_CLASS["test"])
+        X_test, y_test = X_test[keep], y_test[keep]
+    mean = X_train.mean(axis=(0, 2), keepdims=True, dtype=np.float64)
+    std = X_train.std(axis=(0, 2), keepdims=True, dtype=np.float64)
+    return {
+        "X_train": ((X_train - mean) / std).astype(np.float32), "y_train": y_train,
+        "X_test": ((X_test - mean) / std).astype(np.float32), "y_test": y_test,
+        "class_names": [str(c) for c in data.target_names], "fs": float(data.fs),
+        "channel_names": list(data.channel_names),
+        "channel_mean": mean.ravel().tolist(), "channel_std": std.ravel().tolist(),
+        "n_train_subjects": len(np.asarray(data.train_subjects)),
+        "n_test_subjects": len(np.asarray(data.test_subjects)),
+    }
+
+
+def target_counts(y, spec):
+    """``{label: windows wanted}`` for the classes below the target count."""
+    counts = np.bincount(y)
+    target = round(float(np.median(counts))) if spec == "median" else int(spec)
+    return {int(c): target for c in np.flatnonzero(counts < target)}, target
+
+
+# -- helpers --------------------------------------------------------------------
+def mean_std(values):
+    """Mean and sample standard deviation (ddof=1; 0 for one value, NaN for none)."""
+    values = [float(v) for v in values]
+    if not values:
+        return {"mean": float("nan"), "std": float("nan")}
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return {"mean": statistics.fmean(values), "std": std}
+
+
+def fmt(stat, digits=4):
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
+
+
+def sync(device):
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)
+
+
+def recorded(fn):
+    """Run ``fn()``, returning its result and the messages of the warnings it raised."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        out = fn()
+    messages = [f"{w.category.__name__}: {w.message}" for w in caught]
+    for message in messages:
+        print("    warning:", message[:300], flush=True)
+    return out, messages
+
+
+class Scorer:
+    """The fixed classifier: StatFeatures + ExtraTrees, scored on the test windows."""
+
+    def __init__(self, data, n_estimators, n_jobs):
+        self.fs, self.n_estimators, self.n_jobs = data["fs"], n_estimators, n_jobs
+        self.features_test = StatFeatures(fs=self.fs).fit_transform(data["X_test"])
+        self.y_test, self.names = data["y_test"], data["class_names"]
+
+    def __call__(self, X, y, seed):
+        t = time.perf_counter()
+        clf = ExtraTreesClassifier(n_estimators=self.n_estimators, n_jobs=self.n_jobs,
+                                   random_state=seed)
+        clf.fit(StatFeatures(fs=self.fs).fit_transform(X), y)
+        pred = clf.predict(self.features_test)
+        labels = np.arange(len(self.names))
+        per_class = f1_score(self.y_test, pred, labels=labels, average=None, zero_division=0)
+        return {
+            "accuracy": accuracy_score(self.y_test, pred),
+            "f1_macro": float(per_class.mean()),
+            "f1_rare_mean": float(per_class[RARE].mean()),
+            "f1_per_class": dict(zip(self.names, per_class.tolist())),
+            "n_train": len(y),
+            "fit_predict_s": time.perf_counter() - t,
+        }
+
+
+# -- fidelity statistics ----------------------------------------------------------
+def window_moments(X):
+    """Per window and channel: mean, std, skewness and mean |first difference|."""
+    X = X.astype(np.float64)
+    mu = X.mean(axis=-1)
+    sd = X.std(axis=-1)
+    safe = np.where(sd > 1e-6, sd, 1.0)
+    skew = np.where(sd > 1e-6, (((X - mu[..., None]) / safe[..., None]) ** 3).mean(axis=-1), 0.0)
+    rough = np.abs(np.diff(X, axis=-1)).mean(axis=-1)
+    return {"mean": mu, "std": sd, "skew": skew, "rough": rough}
+
+
+def fidelity(real, X_syn, y_syn, n_classes):
+    """Synthetic vs real per-window statistics, per class (see the protocol)."""
+    syn_by_class = {}
+    for c in range(n_classes):
+        sel = y_syn == c
+        if sel.sum() < 2 or c not in real:
+            continue
+        R, S = real[c], window_moments(X_syn[sel])
+        row = {}
+        for s in ("mean", "std", "skew"):
+            sd_real = np.maximum(R[s].std(axis=0), 1e-6)
+            row["d_" + s] = float(np.mean(np.abs(S[s].mean(axis=0) - R[s].mean(axis=0)) / sd_real))
+        row["spread"] = float(np.mean([np.mean(S[s].std(axis=0) / np.maximum(R[s].std(axis=0), 1e-6))
+                                       for s in ("mean", "std", "skew")]))
+        row["rough"] = float(np.mean(S["rough"].mean(axis=0) / R["rough"].mean(axis=0)))
+        row["n"] = int(sel.sum())
+        syn_by_class[c] = row
+    keys = ("d_mean", "d_std", "d_skew", "spread", "rough")
+    summary = {k: float(np.mean([r[k] for r in syn_by_class.values()])) if syn_by_class
+               else float("nan") for k in keys}
+    rare = [r for c, r in syn_by_class.items() if c in RARE]
+    summary.update({"rare_" + k: float(np.mean([r[k] for r in rare])) if rare else float("nan")
+                    for k in keys})
+    summary["n_classes"] = len(syn_by_class)
+    summary["per_class"] = {str(c): r for c, r in syn_by_class.items()}
+    return summary
+
+
+# -- one seed -------------------------------------------------------------------
+def run_seed(data, seed, targets, scorer, real_moments, args, device):
+    X, y = data["X_train"], data["y_train"]
+    n_classes = len(data["class_names"])
+    counts = np.bincount(y, minlength=n_classes)
+    out = {"seed": seed, "arms": {}, "tstr": {}, "fidelity": {}, "warnings": {}}
+
+    # (a) no resampling = TRTR
+    out["arms"]["none"] = scorer(X, y, seed)
+    print(f"  seed {seed} (a) none: F1 {out['arms']['none']['f1_macro']:.4f}  rare "
+          f"{out['arms']['none']['f1_rare_mean']:.4f}", flush=True)
+
+    # (b) BorderlineSMOTE up to the targets
+    smote = BorderlineSMOTE(sampling_strategy=targets, k_neighbors=5, m_neighbors=10,
+                            kind="borderline-1", random_state=seed)
+    t = time.perf_counter()
+    (X_sm, y_sm), out["warnings"]["smote"] = recorded(lambda: smote.fit_resample(X, y))
+    smote_s = time.perf_counter() - t
+    out["arms"]["smote"] = scorer(X_sm, y_sm, seed)
+    out["arms"]["smote"].update(resample_s=smote_s, n_synthetic={
+        str(k): int(v) for k, v in smote.n_synthetic_.items()})
+    out["fidelity"]["smote_aug"] = fidelity(real_moments, X_sm[len(y):], y_sm[len(y):], n_classes)
+    print(f"  seed {seed} (b) BorderlineSMOTE: F1 {out['arms']['smote']['f1_macro']:.4f}  rare "
+          f"{out['arms']['smote']['f1_rare_mean']:.4f}  ({len(y_sm) - len(y)} synthetic, "
+          f"{smote_s:.1f} s)", flush=True)
+
+    # (c) diffusion: one class-conditional model, two samplers
+    aug = DiffusionAugmenter(
+        sampling_strategy=targets, n_steps=args.n_steps, sampling_steps=args.sampling_steps,
+        width=args.width, depth=args.depth, max_iter=args.max_iter,
+        batch_size=args.batch_size, device=device, random_state=seed)
+    _, out["warnings"]["diffusion_fit"] = recorded(lambda: aug.fit(X, y))
+    strategy = {int(k): int(v) for k, v in aug.sampling_strategy_.items()}
+    smote_strategy = {int(k): int(v) for k, v in smote.sampling_strategy_.items()}
+    if strategy != smote_strategy:
+        raise RuntimeError(f"the samplers resolved the targets differently: {strategy} vs "
+                           f"{smote_strategy}")
+    out["diffusion"] = {"fit_s": aug.fit_time_, "loss_curve": list(aug.loss_curve_),
+                        "n_synthetic": {str(k): v for k, v in strategy.items()}}
+    print(f"  seed {seed} diffusion trained: {args.max_iter} steps in {aug.fit_time_:.1f} s on "
+          f"{device}; loss {aug.loss_curve_[0]:.4f} -> {aug.loss_curve_[-1]:.4f}", flush=True)
+    tstr_counts = {c: int(min(n, args.tstr_cap) if args.tstr_cap else n)
+                   for c, n in enumerate(counts)}
+    for sampler in ("ddim", "ddpm"):
+        arm = "diffusion_" + sampler
+        t = time.perf_counter()
+        (X_syn, y_syn), w = recorded(lambda s=sampler: aug.sample(strategy, sampler=s))
+        sample_s = time.perf_counter() - t
+        out["arms"][arm] = scorer(np.concatenate([X, X_syn]), np.concatenate([y, y_syn]), seed)
+        out["arms"][arm].update(sample_s=sample_s, n_synthetic=len(y_syn),
+                                fit_s=aug.fit_time_)
+        out["fidelity"][arm + "_aug"] = fidelity(real_moments, X_syn, y_syn, n_classes)
+        # TSTR: synthetic windows only, as many per class as the real training set
+        t = time.perf_counter()
+        (X_tstr, y_tstr), w2 = recorded(lambda s=sampler: aug.sample(
+            tstr_counts, sampler=s, random_state=seed + 1))
+        tstr_sample_s = time.perf_counter() - t
+        out["warnings"][arm] = w + w2
+        out["tstr"][arm] = scorer(X_tstr, y_tstr, seed)
+        out["tstr"][arm].update(sample_s=tstr_sample_s,
+                                windows_per_s=len(y_tstr) / tstr_sample_s)
+        out["fidelity"][arm] = fidelity(real_moments, X_tstr, y_tstr, n_classes)
+        print(f"  seed {seed} {ARM_NAMES[arm]}: F1 {out['arms'][arm]['f1_macro']:.4f}  rare "
+              f"{out['arms'][arm]['f1_rare_mean']:.4f}  ({len(y_syn)} synthetic, "
+              f"{sample_s:.1f} s);  TSTR F1 {out['tstr'][arm]['f1_macro']:.4f} "
+              f"({len(y_tstr)} windows in {tstr_sample_s:.1f} s)", flush=True)
+
+    # TSTR of BorderlineSMOTE: its synthetic part when asked to double every class
+    double = {c: 2 * int(n) for c, n in enumerate(counts)}
+    smote2 = BorderlineSMOTE(sampling_strategy=double, k_neighbors=5, m_neighbors=10,
+                             kind="borderline-1", random_state=seed)
+    (X_sm2, y_sm2), out["warnings"]["smote_tstr"] = recorded(lambda: smote2.fit_resample(X, y))
+    X_syn, y_syn = X_sm2[len(y):], y_sm2[len(y):]
+    if args.tstr_cap:  # the same cap as for diffusion, the first windows of each class
+        keep = np.concatenate([np.flatnonzero(y_syn == c)[:args.tstr_cap]
+                               for c in range(n_classes)])
+        X_syn, y_syn = X_syn[keep], y_syn[keep]
+    out["tstr"]["smote"] = scorer(X_syn, y_syn, seed)
+    out["tstr"]["smote"]["n_classes_covered"] = len(np.unique(y_syn))
+    out["fidelity"]["smote"] = fidelity(real_moments, X_syn, y_syn, n_classes)
+    print(f"  seed {seed} TSTR BorderlineSMOTE: F1 {out['tstr']['smote']['f1_macro']:.4f} "
+          f"({len(y_syn)} windows, {out['tstr']['smote']['n_classes_covered']} classes)",
+          flush=True)
+    for key in out["tstr"]:
+        out["tstr"][key]["ratio_to_trtr"] = (out["tstr"][key]["f1_macro"]
+                                             / out["arms"]["none"]["f1_macro"])
+    return out, aug
+
+
+# -- throughput -----------------------------------------------------------------
+def throughput(aug, device, n, repeat, seed):
+    """Windows / s of DDPM and DDIM on ``device``, same model; the samples of the last call."""
+    if aug.device_.type != torch.device(device).type:
+        aug = copy.deepcopy(aug)
+        aug.model_ = aug.model_.to(device)
+        aug.device_ = torch.device(device)
+    per_class = max(1, n // len(aug.classes_))
+    aug.sample(1, sampler="ddim", random_state=seed)  # warm-up: kernels, thread pools
+    res, samples = {}, {}
+    for sampler in ("ddim", "ddpm"):
+        reps = 1 if (sampler == "ddpm" and torch.device(device).type == "cpu") else repeat
+        times = []
+        for _ in range(reps):
+            sync(device)
+            t = time.perf_counter()
+            X_syn, _ = aug.sample(per_class, sampler=sampler, random_state=seed)
+            times.append(time.perf_counter() - t)
+        s = statistics.median(times)
+        steps = aug.n_steps if sampler == "ddpm" else len(range(1, aug.n_steps + 1,
+                                                              max(1, aug.n_steps // aug.sampling_steps)))
+        res[sampler] = {"n": len(X_syn), "model_evals": steps, "repeat": reps, "s": s,
+                        "all_s": times, "windows_per_s": len(X_syn) / s}
+        samples[sampler] = X_syn
+        print(f"  [{device}] {sampler.upper()} ({steps} steps): {len(X_syn)} windows in "
+              f"{s:.2f} s = {len(X_syn) / s:.1f} windows/s", flush=True)
+    res["speedup_ddim_over_ddpm"] = res["ddim"]["windows_per_s"] / res["ddpm"]["windows_per_s"]
+    return res, samples
+
+
+# -- main -----------------------------------------------------------------------
+def torch_info(devices):
+    info = {"torch": torch.__version__, "num_threads": torch.get_num_threads(),
+            "cuda": torch.version.cuda, "cudnn": None, "gpu": None}
+    if "cuda" in devices:
+        info["cudnn"] = torch.backends.cudnn.version()
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info
+
+
+def main(args):
+    t_start = time.perf_counter()
+    devices = args.devices
+    if "cuda" in devices and not torch.cuda.is_available():
+        raise SystemExit("cuda is among the devices, but torch.cuda.is_available() is False.")
+    train_device = devices[-1]
+    if args.quick:
+        args.seeds = args.seeds[:1]
+        args.max_iter, args.n_steps, args.sampling_steps = 40, 100, 10
+        args.width, args.depth, args.batch_size = 16, 2, 32
+        args.n_estimators, args.tstr_cap = 50, 20
+        args.cpu_n, args.gpu_n, args.repeat = 24, 48, 1
+
+    data = load_windows(args.data_home, args.quick)
+    X, y = data["X_train"], data["y_train"]
+    n_classes = len(data["class_names"])
+    targets, target = target_counts(y, args.target)
+    counts = np.bincount(y, minlength=n_classes)
+    print(f"uci_har_raw: {len(y)} train / {len(data['y_test'])} test windows; train counts "
+          f"{counts.tolist()}; targets {targets}; torch {torch.__version__}, "
+          f"{torch.get_num_threads()} threads; training on {train_device}", flush=True)
+    results = {
+        "dataset": "uci_har_raw", "quick": args.quick, "devices": devices,
+        "train_device": train_device,
+        "n_train": len(y), "n_test": len(data["y_test"]),
+        "n_train_subjects": data["n_train_subjects"], "n_test_subjects": data["n_test_subjects"],
+        "class_names": data["class_names"], "rare_classes": [data["class_names"][c] for c in RARE],
+        "train_counts": counts.tolist(),
+        "test_counts": np.bincount(data["y_test"], minlength=n_classes).tolist(),
+        "standardize": {"channels": data["channel_names"], "mean": data["channel_mean"],
+                        "std": data["channel_std"]},
+        "target": {"spec": args.target, "count": target,
+                   "sampling_strategy": {str(k): v for k, v in targets.items()}},
+        "config": {
+            "seeds": args.seeds,
+            "classifier": f"StatFeatures(fs={data['fs']:g}) + ExtraTreesClassifier("
+                          f"n_estimators={args.n_estimators}, n_jobs={args.n_jobs}, "
+                          "random_state=seed)",
+            "smote": {"kind": "borderline-1", "k_neighbors": 5, "m_neighbors": 10},
+            "diffusion": {"n_steps": args.n_steps, "sampling_steps": args.sampling_steps,
+                          "width": args.width, "depth": args.depth,
+                          "max_iter": args.max_iter, "batch_size": args.batch_size,
+                          "guidance": "empirical", "device": train_device},
+            "tstr_cap": args.tstr_cap, "cpu_n": args.cpu_n, "gpu_n": args.gpu_n,
+            "repeat": args.repeat,
+        },
+        "torch_info": torch_info(devices),
+    }
+
+    scorer = Scorer(data, args.n_estimators, args.n_jobs)
+    real_moments = {c: window_moments(X[y == c]) for c in range(n_classes)}
+    reference = fidelity(real_moments, data["X_test"], data["y_test"], n_classes)
+    if train_device == "cuda":  # CUDA context, cuDNN, allocator: not in seed 0's fit time
+        warm = DiffusionAugmenter(max_iter=5, n_steps=args.n_steps, width=args.width,
+                                  depth=args.depth, device="cuda", random_state=0)
+        warm.fit(X[::20], y[::20]).sample(2)
+
+    runs, first_aug = [], None
+    for seed in args.seeds:
+        print(f"seed {seed}:", flush=True)
+        run, aug = run_seed(data, seed, targets, scorer, real_moments, args, train_device)
+        runs.append(run)
+        if first_aug is None:
+            first_aug = aug
+
+    print(f"generation throughput (model of seed {args.seeds[0]}):", flush=True)
+    results["throughput"], samples = {}, {}
+    for device in devices:
+        n = args.gpu_n if device == "cuda" else args.cpu_n
+        results["throughput"][device], samples[device] = throughput(
+            first_aug, device, n, args.repeat, args.seeds[0])
+    if len(samples) == 2:  # the CPU's draw again on the GPU: same random_state
+        per_class = max(1, args.cpu_n // n_classes)
+        results["throughput"]["cpu_vs_cuda_max_abs_diff"] = {
+            s: float(np.abs(samples["cpu"][s] - first_aug.sample(
+                per_class, sampler=s, random_state=args.seeds[0])[0]).max())
+            for s in ("ddim", "ddpm")}
+
+    results["runs"] = runs
+    results["summary"] = summarise(runs, data["class_names"])
+    results["fidelity_reference_test"] = reference
+    results["total_s"] = time.perf_counter() - t_start
+    name = "imbalance_uci_har_raw_" + ("cuda" if "cuda" in devices else "cpu")
+    if args.quick:
+        name += "_quick"
+    if args.tag:
+        name += "_" + args.tag
+    save(name, results, make_table(results))
+    print(f"total {results['total_s']:.0f} s", flush=True)
+    return results
+
+
+def summarise(runs, class_names):
+    keys = ("accuracy", "f1_macro", "f1_rare_mean")
+    summary = {"arms": {}, "tstr": {}, "fidelity": {}}
+    for arm in ARMS:
+        s = {k: mean_std([r["arms"][arm][k] for r in runs]) for k in keys}
+        s["f1_per_class"] = {c: mean_std([r["arms"][arm]["f1_per_class"][c] for r in runs])
+                             for c in class_names}
+        summary["arms"][arm] = s
+    for key in ("diffusion_ddpm", "diffusion_ddim", "smote"):
+        summary["tstr"][key] = {k: mean_std([r["tstr"][key][k] for r in runs])
+                                for k in ("f1_macro", "f1_rare_mean", "ratio_to_trtr")}
+    for key in runs[0]["fidelity"]:
+        summary["fidelity"][key] = {
+            k: mean_std([r["fidelity"][key][k] for r in runs])
+            for k in ("d_mean", "d_std", "d_skew", "spread", "rough", "n_classes")}
+    summary["diffusion_fit_s"] = mean_std([r["diffusion"]["fit_s"] for r in runs])
+    return summary
+
+
+def make_table(results):
+    s, cfg = results["summary"], results["config"]
+    names, seeds = results["class_names"], cfg["seeds"]
+    dif = cfg["diffusion"]
+    ti = results["torch_info"]
+    parts = [
+        f"UCI-HAR/HAPT raw stream, 128-sample windows (step 64, majority label, unlabelled "
+        f"dropped), standard subject split: {results['n_train']:,} train windows "
+        f"({results['n_train_subjects']} subjects) / {results['n_test']:,} test windows "
+        f"({results['n_test_subjects']} subjects), channels z-scored on train. Classifier "
+        f"for every arm: {cfg['classifier']}. Rare classes (the six transitions, "
+        f"{min(results['train_counts'][c] for c in RARE)}-"
+        f"{max(results['train_counts'][c] for c in RARE)} train windows) brought up to "
+        f"{results['target']['count']} windows each ({results['target']['spec']}) by both "
+        f"samplers. Diffusion: width {dif['width']}, depth {dif['depth']}, "
+        f"{dif['max_iter']} training steps (batch {dif['batch_size']}, "
+        f"{fmt(s['diffusion_fit_s'], 1)} s on {dif['device']}), T = {dif['n_steps']}; "
+        f"DDIM with {dif['sampling_steps']} steps. Mean ± std over seeds {seeds}; "
+        f"torch {ti['torch']}, {ti['num_threads']} CPU threads"
+        + (f", GPU {ti['gpu']}." if ti["gpu"] else "."),
+    ]
+    rows = [[ARM_NAMES[a], fmt(s["arms"][a]["f1_macro"]), fmt(s["arms"][a]["f1_rare_mean"]),
+             fmt(s["arms"][a]["accuracy"])] for a in ARMS]
+    parts.append("Test windows, 12 classes:\n\n" + markdown_table(
+        ["arm", "macro-F1", "rare-class mean F1", "accuracy"], rows))
+    rows = [[c + (" (rare)" if i in RARE else "")]
+            + [fmt(s["arms"][a]["f1_per_class"][c], 3) for a in ARMS]
+            for i, c in enumerate(names)]
+    parts.append("Per-class F1:\n\n" + markdown_table(
+        ["class"] + [ARM_NAMES[a] for a in ARMS], rows))
+    trtr = s["arms"]["none"]
+    tstr_names = {"diffusion_ddpm": f"diffusion DDPM ({dif['n_steps']} steps)",
+                  "diffusion_ddim": f"diffusion DDIM ({dif['sampling_steps']} steps)",
+                  "smote": "BorderlineSMOTE (synthetic part of doubling every class)"}
+    rows = [["real (TRTR)", fmt(trtr["f1_macro"]), fmt(trtr["f1_rare_mean"]), "1"]]
+    rows += [[tstr_names[k], fmt(v["f1_macro"]), fmt(v["f1_rare_mean"]),
+              fmt(v["ratio_to_trtr"], 3)] for k, v in s["tstr"].items()]
+    cap = f", at most {cfg['tstr_cap']} per class" if cfg["tstr_cap"] else ""
+    covered = [r["tstr"]["smote"]["n_classes_covered"] for r in results["runs"]]
+    parts.append(
+        "TSTR vs TRTR: the same classifier trained on synthetic windows only (as many "
+        f"per class as real training windows{cap}), tested on the real test windows. "
+        f"BorderlineSMOTE's synthetic part covered {covered} of 12 classes (a class "
+        "without windows in danger gets none and scores 0):\n\n" + markdown_table(
+            ["training windows", "macro-F1", "rare-class mean F1", "TSTR / TRTR"], rows))
+    fid_names = {
+        "diffusion_ddpm": "diffusion DDPM, TSTR set (all classes)",
+        "diffusion_ddim": "diffusion DDIM, TSTR set (all classes)",
+        "smote": "BorderlineSMOTE, TSTR set",
+        "diffusion_ddim_aug": "diffusion DDIM, arm (c) (rare)",
+        "diffusion_ddpm_aug": "diffusion DDPM, arm (c') (rare)",
+        "smote_aug": "BorderlineSMOTE, arm (b) (rare)",
+    }
+    ref = results["fidelity_reference_test"]
+    rows = [["real test windows (reference)", ref["n_classes"], f"{ref['d_mean']:.3f}",
+             f"{ref['d_std']:.3f}", f"{ref['d_skew']:.3f}", f"{ref['spread']:.3f}",
+             f"{ref['rough']:.3f}"]]
+    rows += [[fid_names[k], f"{v['n_classes']['mean']:.0f}"]
+             + [fmt(v[m], 3) for m in ("d_mean", "d_std", "d_skew", "spread", "rough")]
+             for k, v in s["fidelity"].items()]
+    parts.append(
+        "Per-window statistics of synthetic vs real training windows, per class and "
+        "channel, averaged over channels and the classes present: d = |mean_syn - "
+        "mean_real| / SD_real of the window mean / std / skewness; spread = SD_syn / "
+        "SD_real (1 = as varied); rough = mean |first difference| syn / real (1 = as "
+        "smooth). Per class in the JSON:\n\n" + markdown_table(
+            ["windows", "classes", "d mean", "d std", "d skew", "spread", "rough"], rows))
+    tstr = s["tstr"]
+    rows = []
+    for device, res in results["throughput"].items():
+        if device not in ("cpu", "cuda"):
+            continue
+        for sampler in ("ddpm", "ddim"):
+            r = res[sampler]
+            quality = (fmt(tstr["diffusion_" + sampler]["f1_macro"])
+                       if device == results["train_device"] else "")
+            rows.append([device, sampler.upper(), r["model_evals"], r["n"], f"{r['s']:.2f}",
+                         f"{r['windows_per_s']:.1f}",
+                         f"{res['speedup_ddim_over_ddpm']:.1f}" if sampler == "ddim" else "",
+                         quality])
+    diff = results["throughput"].get("cpu_vs_cuda_max_abs_diff")
+    note = (f" Largest |CPU - GPU| difference of the same draw: DDIM {diff['ddim']:.2e}, "
+            f"DDPM {diff['ddpm']:.2e} (standardised units)." if diff else "")
+    parts.append(
+        f"Generation throughput, model of seed {seeds[0]}, one `aug.sample` call timed "
+        f"(median of {cfg['repeat']} on the GPU; DDPM on the CPU once), TSTR macro-F1 of "
+        f"part 2 as the quality check.{note}\n\n" + markdown_table(
+            ["device", "sampler", "model evals", "windows", "s", "windows / s",
+             "speed-up DDIM / DDPM", "TSTR macro-F1"], rows))
+    parts.append(f"Whole run: {results['total_s']:.0f} s.")
+    return "\n\n".join(parts)
+
+
+def _ints(text):
+    return [int(v) for v in text.split(",") if v.strip()]
+
+
+def _devices(text):
+    devices = [d.strip() for d in text.split(",") if d.strip()]
+    unknown = set(devices) - {"cpu", "cuda"}
+    if unknown or not devices:
+        raise argparse.ArgumentTypeError(f"devices are among cpu,cuda; got {text!r}")
+    return sorted(set(devices), key=["cpu", "cuda"].index)  # fastest last
+
+
+def _target(text):
+    if text == "median":
+        return text
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"--target is 'median' or a positive int; got {text!r}")
+    return int(text)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--data-home", default=None,
+                        help="folder of the benchmark files (default: $SKLEARN_HAR_DATA)")
+    parser.add_argument("--devices", type=_devices,
+                        default="cpu,cuda" if torch.cuda.is_available() else "cpu",
+                        help="devices of the throughput part; the models are trained on the "
+                             "last (default: cpu,cuda when CUDA is available, else cpu)")
+    parser.add_argument("--seeds", type=_ints, default=[0, 1, 2],
+                        help="seeds of the classifier and the samplers; the first also "
+                             "seeds the throughput part")
+    parser.add_argument("--target", type=_target, default="median",
+                        help="windows per rare class after resampling: 'median' (the median "
+                             "class count) or an int")
+    parser.add_argument("--max-iter", type=int, default=3000,
+                        help="training steps of the diffusion model")
+    parser.add_argument("--n-steps", type=int, default=1000, help="diffusion steps T (DDPM)")
+    parser.add_argument("--sampling-steps", type=int, default=50, help="DDIM steps")
+    parser.add_argument("--width", type=int, default=64)
+    parser.add_argument("--depth", type=int, default=4)
+    parser.add_argument("--batch-size", type=int, default=64,
+                        help="batch size of the diffusion training")
+    parser.add_argument("--n-estimators", type=int, default=300)
+    parser.add_argument("--n-jobs", type=int, default=-1)
+    parser.add_argument("--tstr-cap", type=int, default=0,
+                        help="at most this many synthetic windows per class in TSTR (0: as "
+                             "many as the class has real training windows)")
+    parser.add_argument("--cpu-n", type=int, default=96,
+                        help="windows generated per timed call on the CPU")
+    parser.add_argument("--gpu-n", type=int, default=1024,
+                        help="windows generated per timed call on the GPU")
+    parser.add_argument("--repeat", type=int, default=3,
+                        help="timed calls per sampler (DDPM on the CPU: one)")
+    parser.add_argument("--tag", default="", help="suffix of the result file name")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: 60 train windows per basic class, 12 per "
+                             "transition, 20 test windows per class; a tiny model (width "
+                             "16, depth 2, 40 steps, T = 100), one seed; results named "
+                             "*_quick")
+    main(parser.parse_args())

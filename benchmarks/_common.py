@@ -70,3 +70,25 @@ def markdown_table(header, rows):
     lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
     lines += ["| " + " | ".join(str(c) for c in row) + " |" for row in rows]
     return "\n".join(lines)
+
+
+def mean_std(values):
+    """Mean and sample standard deviation (ddof=1; 0 for one value, NaN for none)."""
+    values = [float(v) for v in values]
+    if not values:
+        return {"mean": float("nan"), "std": float("nan")}
+    std = statistics.stdev(values) if len(values) > 1 else 0.0
+    return {"mean": statistics.fmean(values), "std": std}
+
+
+def fmt(stat, digits=4):
+    """``mean ± std`` of a :func:`mean_std` result."""
+    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
+
+
+def sync(device):
+    """Wait for the GPU before reading a clock (no-op on CPU)."""
+    import torch
+
+    if torch.device(device).type == "cuda":
+        torch.cuda.synchronize(device)

@@ -78,7 +78,7 @@ import time
 
 import numpy as np
 import torch
-from _common import markdown_table, save
+from _common import fmt, markdown_table, mean_std, save, sync
 from sklearn.metrics import accuracy_score, f1_score
 from skorch.callbacks import Callback, EarlyStopping
 
@@ -118,24 +118,6 @@ def load_official(data_home=None, standardize="channel", subset=None, seed=0):
 
 
 # -- helpers --------------------------------------------------------------------
-def sync(device):
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize(device)
-
-
-def mean_std(values):
-    """Mean and sample standard deviation (ddof=1; 0 for one value, NaN for none)."""
-    values = [float(v) for v in values]
-    if not values:
-        return {"mean": float("nan"), "std": float("nan")}
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return {"mean": statistics.fmean(values), "std": std}
-
-
-def fmt(stat, digits=4):
-    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
-
-
 class EpochClock(Callback):
     """Clock read at every epoch end, after every other callback but PrintLog (run last)."""
 

@@ -114,7 +114,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import markdown_table, save
+from _common import fmt, markdown_table, mean_std, save, sync
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -177,24 +177,6 @@ def target_counts(y, spec):
 
 
 # -- helpers --------------------------------------------------------------------
-def mean_std(values):
-    """Mean and sample standard deviation (ddof=1; 0 for one value, NaN for none)."""
-    values = [float(v) for v in values]
-    if not values:
-        return {"mean": float("nan"), "std": float("nan")}
-    std = statistics.stdev(values) if len(values) > 1 else 0.0
-    return {"mean": statistics.fmean(values), "std": std}
-
-
-def fmt(stat, digits=4):
-    return f"{stat['mean']:.{digits}f} ± {stat['std']:.{digits}f}"
-
-
-def sync(device):
-    if torch.device(device).type == "cuda":
-        torch.cuda.synchronize(device)
-
-
 def recorded(fn):
     """Run ``fn()``, returning its result and the messages of the warnings it raised."""
     with warnings.catch_warnings(record=True) as caught:

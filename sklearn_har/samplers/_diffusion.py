@@ -7,9 +7,9 @@ import time
 import numpy as np
 import torch
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_sampling_strategy, check_target_type
+from imblearn.utils import check_sampling_strategy
 from sklearn.utils.multiclass import check_classification_targets
-from sklearn.utils.validation import check_is_fitted, column_or_1d
+from sklearn.utils.validation import check_is_fitted
 
 from ..nn.diffusion import (
     CosineSchedule,
@@ -20,7 +20,7 @@ from ..nn.diffusion import (
     diffusion_loss,
     window_statistics,
 )
-from ..utils.validation import validate_windows
+from ._validation import check_windows_X_y
 
 __all__ = ["DiffusionAugmenter"]
 
@@ -249,16 +249,7 @@ class DiffusionAugmenter(BaseOverSampler):
     # ------------------------------------------------------------------
     def _check_X_y(self, X, y, accept_sparse=None):
         """Windows ``(n, C, T)`` float32 and 1-D labels (imblearn's hook)."""
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        ndim = getattr(X, "ndim", None)
-        self._flat_input = (np.asarray(X).ndim if ndim is None else ndim) == 2
-        Xw = validate_windows(self, X, reset=True)
-        y = column_or_1d(y, warn=True)
-        if y.shape[0] != Xw.shape[0]:
-            raise ValueError(
-                f"X has {Xw.shape[0]} windows but y has {y.shape[0]} labels; pass one "
-                "label per window."
-            )
+        Xw, y, binarize_y, self._flat_input = check_windows_X_y(self, X, y)
         return Xw, y, binarize_y
 
     def _strategy(self, y):
@@ -325,7 +316,6 @@ class DiffusionAugmenter(BaseOverSampler):
         bs = min(int(self.batch_size), n)
         weighted = self.loss_weighting == "eq12"
         self.loss_curve_ = []
-        running, count = 0.0, 0
         pending = []
         t0 = time.perf_counter()
         steps = range(int(self.max_iter))
@@ -357,7 +347,6 @@ class DiffusionAugmenter(BaseOverSampler):
                         f"step {it + 1}; lower lr (now {self.lr})."
                     )
                 self.loss_curve_.append(float(values.mean()))
-                running, count = running + values.sum(), count + len(values)
                 pending = []
         self.fit_time_ = time.perf_counter() - t0
         final = ema if ema is not None else model

@@ -10,12 +10,10 @@ from typing import ClassVar
 import numpy as np
 from imblearn.over_sampling import BorderlineSMOTE as _ImbBorderlineSMOTE
 from imblearn.over_sampling.base import BaseOverSampler
-from imblearn.utils import check_target_type
-from sklearn.utils import check_consistent_length, column_or_1d
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
-from ..utils.validation import validate_windows
+from ._validation import check_windows_X_y
 
 __all__ = ["BorderlineSMOTE", "NoDangerWarning"]
 
@@ -206,12 +204,7 @@ class BorderlineSMOTE(BaseOverSampler):
     # -- validation (called by imblearn's fit / fit_resample) ------------------
     def _check_X_y(self, X, y, accept_sparse=None):
         """Windows ``(n, C, T)`` float32 and 1-D labels (imblearn's hook)."""
-        y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-        ndim = getattr(X, "ndim", None)
-        self._flat_input = (np.asarray(X).ndim if ndim is None else ndim) == 2
-        X = validate_windows(self, X, reset=True)
-        y = column_or_1d(y, warn=True)
-        check_consistent_length(X, y)
+        X, y, binarize_y, self._flat_input = check_windows_X_y(self, X, y)
         return X, y, binarize_y
 
     def _check_neighbors(self, y):

@@ -16,12 +16,14 @@ from torch import nn
 from torch.nn import functional as F
 
 __all__ = [
+    "ClassifierFreeGuidance",
     "CosineSchedule",
     "Denoiser1D",
     "condition_features",
     "ddim_sample",
     "ddpm_sample",
     "diffusion_loss",
+    "drop_class_information",
     "window_statistics",
 ]
 
@@ -223,7 +225,9 @@ class Denoiser1D(nn.Module):
     predicts the noise. The label embedding :math:`e_y` and the 128-d
     sinusoidal step embedding :math:`\psi(t)` are concatenated and passed
     through an MLP (eq. 10), whose output every block projects to its own
-    scale and shift.
+    scale and shift. The label embedding has one more row than there are
+    classes: label ``n_classes`` means "no class", the unconditional branch
+    of classifier-free guidance (:class:`ClassifierFreeGuidance`).
 
     Parameters
     ----------
@@ -255,7 +259,7 @@ class Denoiser1D(nn.Module):
         self.n_channels, self.n_classes = n_channels, n_classes
         emb_dim = 2 * width
         self.time_embedding = SinusoidalTimeEmbedding(time_dim)
-        self.label_embedding = nn.Embedding(n_classes, label_dim)
+        self.label_embedding = nn.Embedding(n_classes + 1, label_dim)  # + the "no class" token
         self.mlp = nn.Sequential(
             nn.Linear(time_dim + label_dim, emb_dim), nn.SiLU(), nn.Linear(emb_dim, emb_dim)
         )
@@ -274,6 +278,47 @@ class Denoiser1D(nn.Module):
         for block in self.blocks:
             h = block(h, emb)
         return self.out(F.silu(self.out_norm(h)))
+
+
+def drop_class_information(f, y, drop, null_label):
+    """Hide the class from the denoiser where ``drop`` is True.
+
+    The label becomes ``null_label`` and the prototype rows of the
+    conditioning (every 4th row, :func:`condition_features`) become 0, so
+    that only the window's own statistics (mean, std, skewness) remain: the
+    unconditional branch of classifier-free guidance.
+    """
+    if not bool(drop.any()):
+        return f, y
+    f = f.clone()
+    f[:, 3::4][drop] = 0.0
+    return f, torch.where(drop, torch.full_like(y, null_label), y)
+
+
+class ClassifierFreeGuidance(nn.Module):
+    r"""Classifier-free guidance (Ho & Salimans 2022) around a trained denoiser.
+
+    :math:`\hat\epsilon = \epsilon(x_t, f, y) + w\,(\epsilon(x_t, f, y) -
+    \epsilon(x_t, f_\varnothing, \varnothing))`, where the second call sees
+    no class (:func:`drop_class_information`); ``scale`` is :math:`w` (0 is
+    the plain conditional model). A denoiser trained with class dropout
+    learns both branches; a larger ``w`` gives windows more typical of their
+    class and less varied. Both branches run in one batch.
+    """
+
+    def __init__(self, model, scale, null_label):
+        super().__init__()
+        self.model, self.scale, self.null_label = model, float(scale), int(null_label)
+
+    def forward(self, x_t, t, f, y):
+        if self.scale == 0:
+            return self.model(x_t, t, f, y)
+        drop = torch.ones_like(y, dtype=torch.bool)
+        f_u, y_u = drop_class_information(f, y, drop, self.null_label)
+        eps_c, eps_u = self.model(
+            torch.cat([x_t, x_t]), torch.cat([t, t]), torch.cat([f, f_u]), torch.cat([y, y_u])
+        ).chunk(2)
+        return eps_c + self.scale * (eps_c - eps_u)
 
 
 # --------------------------------------------------------------------------

@@ -14,9 +14,11 @@ from sklearn_har import Pipeline, StatFeatures, WindowSegmenter, make_pipeline
 from sklearn_har.datasets import make_har_table, make_har_windows
 from sklearn_har.metrics import statistics_match, tstr_score
 from sklearn_har.nn.diffusion import (
+    ClassifierFreeGuidance,
     CosineSchedule,
     Denoiser1D,
     condition_features,
+    drop_class_information,
     window_statistics,
 )
 from sklearn_har.samplers import DiffusionAugmenter
@@ -131,6 +133,71 @@ def test_sample_api(imbalanced):
         aug.sample(-1)
 
 
+def test_drop_class_information_hides_label_and_prototype_only():
+    stats, z = torch.randn(3, 2, 3), torch.randn(3, 2, 10)
+    f = condition_features(stats, z)
+    y = torch.tensor([0, 1, 2])
+    drop = torch.tensor([True, False, True])
+    f2, y2 = drop_class_information(f, y, drop, null_label=5)
+    assert y2.tolist() == [5, 1, 5] and y.tolist() == [0, 1, 2]
+    # rows 3 and 7 (the z rows of the two channels) are zeroed for dropped windows only
+    assert torch.all(f2[drop][:, 3::4] == 0)
+    torch.testing.assert_close(f2[~drop], f[~drop])
+    torch.testing.assert_close(f2[drop][:, [0, 1, 2, 4, 5, 6]], f[drop][:, [0, 1, 2, 4, 5, 6]])
+    assert not torch.all(f[drop][:, 3::4] == 0)  # the input is left as it was
+
+
+def test_classifier_free_guidance_by_hand():
+    torch.manual_seed(0)
+    net = Denoiser1D(2, 3, width=8, depth=1)
+    for p in net.parameters():  # the output layer starts at 0: make it matter
+        torch.nn.init.normal_(p, std=0.3)
+    x, t = torch.randn(4, 2, 16), torch.tensor([3, 10, 50, 99])
+    f, y = torch.randn(4, 8, 16), torch.tensor([0, 1, 2, 1])
+    eps_c = net(x, t, f, y)
+    f_u, y_u = drop_class_information(f, y, torch.ones(4, dtype=torch.bool), 3)
+    eps_u = net(x, t, f_u, y_u)
+    assert not torch.allclose(eps_c, eps_u)
+    torch.testing.assert_close(ClassifierFreeGuidance(net, 0.0, 3)(x, t, f, y), eps_c)
+    torch.testing.assert_close(ClassifierFreeGuidance(net, 2.0, 3)(x, t, f, y),
+                               eps_c + 2.0 * (eps_c - eps_u), rtol=1e-5, atol=1e-5)
+
+
+def test_match_statistics_gives_the_conditioning_mean_and_std(imbalanced):
+    X, y, _ = imbalanced
+    aug = DiffusionAugmenter(**TINY, guidance="prototype", random_state=0).fit(X, y)
+    Xs, ys = aug.sample(5)
+    for k in range(3):
+        mu, sigma = aug.prototypes_[k, :, 0], aug.prototypes_[k, :, 1]
+        want_mean = aug.channel_mean_ + aug.channel_std_ * mu
+        want_std = aug.channel_std_ * sigma
+        got = Xs[ys == k].astype(np.float64)
+        np.testing.assert_allclose(got.mean(-1), np.broadcast_to(want_mean, (5, 3)), atol=1e-4)
+        np.testing.assert_allclose(got.std(-1), np.broadcast_to(want_std, (5, 3)), rtol=1e-4)
+    # empirical guidance: every window's (mean, std) pair is that of a real window of its class
+    aug = DiffusionAugmenter(**TINY, random_state=0).fit(X, y)
+    Xs, ys = aug.sample({2: 6})
+    real = np.stack([X[y == 2].mean(-1), X[y == 2].std(-1)], -1)  # (n, C, 2)
+    for w in Xs:
+        pair = np.stack([w.mean(-1), w.std(-1)], -1)
+        assert np.abs(real - pair).max(axis=(1, 2)).min() < 1e-4
+    raw = DiffusionAugmenter(**TINY, match_statistics=False, random_state=0).fit(X, y).sample({2: 6})[0]
+    assert not np.allclose(raw.std(-1), Xs.std(-1), rtol=1e-3)
+
+
+def test_guided_sampling_is_reproducible_and_differs(imbalanced):
+    X, y, _ = imbalanced
+    aug = DiffusionAugmenter(**TINY, class_dropout=0.3, random_state=0).fit(X, y)
+    a = aug.sample(3, guidance_scale=2.0, random_state=4)[0]
+    np.testing.assert_array_equal(a, aug.sample(3, guidance_scale=2.0, random_state=4)[0])
+    assert not np.allclose(a, aug.sample(3, guidance_scale=0.0, random_state=4)[0])
+    with pytest.raises(ValueError, match="guidance_scale must be a float >= 0"):
+        aug.sample(3, guidance_scale=-1)
+    plain = DiffusionAugmenter(**TINY, class_dropout=0.0, random_state=0).fit(X, y)
+    with pytest.raises(ValueError, match="trained with class_dropout=0"):
+        plain.sample(3, guidance_scale=1.0)
+
+
 def test_2d_input_gives_2d_output():
     X, y, _ = make_har_windows(n_windows=60, n_classes=2, n_channels=1, n_timesteps=24,
                                weights=[0.7, 0.3], random_state=0)
@@ -217,6 +284,10 @@ def test_grid_search(imbalanced):
         ({"max_iter": 0}, "'max_iter' parameter"),
         ({"synthetic_ratio": -1.0}, "'synthetic_ratio' parameter"),
         ({"ema_decay": 1.0}, "'ema_decay' parameter"),
+        ({"class_dropout": 1.0}, "'class_dropout' parameter"),
+        ({"guidance_scale": -1.0}, "'guidance_scale' parameter"),
+        ({"guidance_scale": 2.0, "class_dropout": 0.0}, "needs a model trained with class_dropout"),
+        ({"match_statistics": "yes"}, "'match_statistics' parameter"),
     ],
 )
 def test_bad_parameters(imbalanced, params, match):

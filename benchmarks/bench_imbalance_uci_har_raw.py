@@ -124,9 +124,10 @@ from sklearn_har.samplers import BorderlineSMOTE, DiffusionAugmenter
 
 GROUPS = ["subject", "recording"]
 RARE = list(range(6, 12))  # the six postural transitions
-ARMS = ["none", "smote", "diffusion_ddim", "diffusion_ddpm"]
+ARMS = ["none", "smote", "diffusion_ddim", "diffusion_ddpm", "stats_only"]
 ARM_NAMES = {"none": "(a) no resampling", "smote": "(b) BorderlineSMOTE",
-             "diffusion_ddim": "(c) diffusion, DDIM", "diffusion_ddpm": "(c') diffusion, DDPM"}
+             "diffusion_ddim": "(c) diffusion, DDIM", "diffusion_ddpm": "(c') diffusion, DDPM",
+             "stats_only": "(d) control: statistics only"}
 QUICK_PER_CLASS = {"basic": 60, "rare": 12, "test": 20}
 
 
@@ -170,10 +171,35 @@ def load_windows(data_home=None, quick=False):
 
 
 def target_counts(y, spec):
-    """``{label: windows wanted}`` for the classes below the target count."""
+    """``{label: windows wanted}`` for the classes below the median (or ``spec``) count."""
     counts = np.bincount(y)
+    if spec == "double":  # every class below the median count gets twice its windows
+        median = float(np.median(counts))
+        return {int(c): 2 * int(counts[c]) for c in np.flatnonzero(counts < median)}, "2x"
     target = round(float(np.median(counts))) if spec == "median" else int(spec)
     return {int(c): target for c in np.flatnonzero(counts < target)}, target
+
+
+def statistics_only(X, y, counts, rng):
+    """Control windows: white noise rescaled to the mean and std of a random real window.
+
+    For every wanted window of class c (``counts = {c: n}``), a random real
+    window of c lends its per-channel mean and std, as ``DiffusionAugmenter``
+    with ``guidance="empirical"`` and ``match_statistics=True`` does, but the
+    shape is white noise instead of the denoiser's: what the copied statistics
+    alone are worth.
+    """
+    Xs, ys = [], []
+    for c, n in counts.items():
+        if n <= 0:
+            continue
+        pool = X[y == c]
+        src = pool[rng.integers(0, len(pool), n)].astype(np.float64)
+        z = rng.standard_normal(src.shape)
+        z = (z - z.mean(-1, keepdims=True)) / z.std(-1, keepdims=True)
+        Xs.append((src.mean(-1, keepdims=True) + src.std(-1, keepdims=True) * z).astype(np.float32))
+        ys.append(np.full(n, c, dtype=y.dtype))
+    return np.concatenate(Xs), np.concatenate(ys)
 
 
 # -- helpers --------------------------------------------------------------------
@@ -284,7 +310,8 @@ def run_seed(data, seed, targets, scorer, real_moments, args, device):
     aug = DiffusionAugmenter(
         sampling_strategy=targets, n_steps=args.n_steps, sampling_steps=args.sampling_steps,
         width=args.width, depth=args.depth, max_iter=args.max_iter,
-        batch_size=args.batch_size, device=device, random_state=seed)
+        batch_size=args.batch_size, guidance_scale=args.guidance_scale, device=device,
+        random_state=seed)
     _, out["warnings"]["diffusion_fit"] = recorded(lambda: aug.fit(X, y))
     strategy = {int(k): int(v) for k, v in aug.sampling_strategy_.items()}
     smote_strategy = {int(k): int(v) for k, v in smote.sampling_strategy_.items()}
@@ -297,7 +324,7 @@ def run_seed(data, seed, targets, scorer, real_moments, args, device):
           f"{device}; loss {aug.loss_curve_[0]:.4f} -> {aug.loss_curve_[-1]:.4f}", flush=True)
     tstr_counts = {c: int(min(n, args.tstr_cap) if args.tstr_cap else n)
                    for c, n in enumerate(counts)}
-    for sampler in ("ddim", "ddpm"):
+    for sampler in ("ddim",) if args.no_ddpm else ("ddim", "ddpm"):
         arm = "diffusion_" + sampler
         t = time.perf_counter()
         (X_syn, y_syn), w = recorded(lambda s=sampler: aug.sample(strategy, sampler=s))
@@ -320,6 +347,16 @@ def run_seed(data, seed, targets, scorer, real_moments, args, device):
               f"{out['arms'][arm]['f1_rare_mean']:.4f}  ({len(y_syn)} synthetic, "
               f"{sample_s:.1f} s);  TSTR F1 {out['tstr'][arm]['f1_macro']:.4f} "
               f"({len(y_tstr)} windows in {tstr_sample_s:.1f} s)", flush=True)
+
+    # (d) control: the copied statistics on white noise, same counts as the samplers
+    rng = np.random.default_rng(seed)
+    X_st, y_st = statistics_only(X, y, strategy, rng)
+    out["arms"]["stats_only"] = scorer(np.concatenate([X, X_st]), np.concatenate([y, y_st]), seed)
+    X_st, y_st = statistics_only(X, y, tstr_counts, rng)
+    out["tstr"]["stats_only"] = scorer(X_st, y_st, seed)
+    print(f"  seed {seed} (d) statistics only: F1 {out['arms']['stats_only']['f1_macro']:.4f}  "
+          f"rare {out['arms']['stats_only']['f1_rare_mean']:.4f};  TSTR F1 "
+          f"{out['tstr']['stats_only']['f1_macro']:.4f}", flush=True)
 
     # TSTR of BorderlineSMOTE: its synthetic part when asked to double every class
     double = {c: 2 * int(n) for c, n in enumerate(counts)}
@@ -425,7 +462,8 @@ def main(args):
             "diffusion": {"n_steps": args.n_steps, "sampling_steps": args.sampling_steps,
                           "width": args.width, "depth": args.depth,
                           "max_iter": args.max_iter, "batch_size": args.batch_size,
-                          "guidance": "empirical", "device": train_device},
+                          "guidance": "empirical", "guidance_scale": args.guidance_scale,
+                          "match_statistics": True, "device": train_device},
             "tstr_cap": args.tstr_cap, "cpu_n": args.cpu_n, "gpu_n": args.gpu_n,
             "repeat": args.repeat,
         },
@@ -478,12 +516,12 @@ def main(args):
 def summarise(runs, class_names):
     keys = ("accuracy", "f1_macro", "f1_rare_mean")
     summary = {"arms": {}, "tstr": {}, "fidelity": {}}
-    for arm in ARMS:
+    for arm in [a for a in ARMS if a in runs[0]["arms"]]:
         s = {k: mean_std([r["arms"][arm][k] for r in runs]) for k in keys}
         s["f1_per_class"] = {c: mean_std([r["arms"][arm]["f1_per_class"][c] for r in runs])
                              for c in class_names}
         summary["arms"][arm] = s
-    for key in ("diffusion_ddpm", "diffusion_ddim", "smote"):
+    for key in runs[0]["tstr"]:
         summary["tstr"][key] = {k: mean_std([r["tstr"][key][k] for r in runs])
                                 for k in ("f1_macro", "f1_rare_mean", "ratio_to_trtr")}
     for key in runs[0]["fidelity"]:
@@ -497,6 +535,7 @@ def summarise(runs, class_names):
 def make_table(results):
     s, cfg = results["summary"], results["config"]
     names, seeds = results["class_names"], cfg["seeds"]
+    arms = [a for a in ARMS if a in s["arms"]]
     dif = cfg["diffusion"]
     ti = results["torch_info"]
     parts = [
@@ -506,9 +545,12 @@ def make_table(results):
         f"({results['n_test_subjects']} subjects), channels z-scored on train. Classifier "
         f"for every arm: {cfg['classifier']}. Rare classes (the six transitions, "
         f"{min(results['train_counts'][c] for c in RARE)}-"
-        f"{max(results['train_counts'][c] for c in RARE)} train windows) brought up to "
-        f"{results['target']['count']} windows each ({results['target']['spec']}) by both "
-        f"samplers. Diffusion: width {dif['width']}, depth {dif['depth']}, "
+        f"{max(results['train_counts'][c] for c in RARE)} train windows) "
+        + ("doubled" if results["target"]["spec"] == "double" else
+           f"brought up to {results['target']['count']} windows each ({results['target']['spec']})")
+        + " by every sampler (the control (d) gets the same counts). Diffusion: width "
+        f"{dif['width']}, depth {dif['depth']}, guidance scale {dif.get('guidance_scale', 0)}, "
+        "statistics matched, "
         f"{dif['max_iter']} training steps (batch {dif['batch_size']}, "
         f"{fmt(s['diffusion_fit_s'], 1)} s on {dif['device']}), T = {dif['n_steps']}; "
         f"DDIM with {dif['sampling_steps']} steps. Mean ± std over seeds {seeds}; "
@@ -516,18 +558,19 @@ def make_table(results):
         + (f", GPU {ti['gpu']}." if ti["gpu"] else "."),
     ]
     rows = [[ARM_NAMES[a], fmt(s["arms"][a]["f1_macro"]), fmt(s["arms"][a]["f1_rare_mean"]),
-             fmt(s["arms"][a]["accuracy"])] for a in ARMS]
+             fmt(s["arms"][a]["accuracy"])] for a in arms]
     parts.append("Test windows, 12 classes:\n\n" + markdown_table(
         ["arm", "macro-F1", "rare-class mean F1", "accuracy"], rows))
     rows = [[c + (" (rare)" if i in RARE else "")]
-            + [fmt(s["arms"][a]["f1_per_class"][c], 3) for a in ARMS]
+            + [fmt(s["arms"][a]["f1_per_class"][c], 3) for a in arms]
             for i, c in enumerate(names)]
     parts.append("Per-class F1:\n\n" + markdown_table(
-        ["class"] + [ARM_NAMES[a] for a in ARMS], rows))
+        ["class"] + [ARM_NAMES[a] for a in arms], rows))
     trtr = s["arms"]["none"]
     tstr_names = {"diffusion_ddpm": f"diffusion DDPM ({dif['n_steps']} steps)",
                   "diffusion_ddim": f"diffusion DDIM ({dif['sampling_steps']} steps)",
-                  "smote": "BorderlineSMOTE (synthetic part of doubling every class)"}
+                  "smote": "BorderlineSMOTE (synthetic part of doubling every class)",
+                  "stats_only": "control: real statistics on white noise"}
     rows = [["real (TRTR)", fmt(trtr["f1_macro"]), fmt(trtr["f1_rare_mean"]), "1"]]
     rows += [[tstr_names[k], fmt(v["f1_macro"]), fmt(v["f1_rare_mean"]),
               fmt(v["ratio_to_trtr"], 3)] for k, v in s["tstr"].items()]
@@ -569,7 +612,8 @@ def make_table(results):
         for sampler in ("ddpm", "ddim"):
             r = res[sampler]
             quality = (fmt(tstr["diffusion_" + sampler]["f1_macro"])
-                       if device == results["train_device"] else "")
+                       if device == results["train_device"] and "diffusion_" + sampler in tstr
+                       else "")
             rows.append([device, sampler.upper(), r["model_evals"], r["n"], f"{r['s']:.2f}",
                          f"{r['windows_per_s']:.1f}",
                          f"{res['speedup_ddim_over_ddpm']:.1f}" if sampler == "ddim" else "",
@@ -600,10 +644,10 @@ def _devices(text):
 
 
 def _target(text):
-    if text == "median":
+    if text in ("median", "double"):
         return text
     if not text.isdigit() or int(text) < 1:
-        raise argparse.ArgumentTypeError(f"--target is 'median' or a positive int; got {text!r}")
+        raise argparse.ArgumentTypeError(f"--target is 'median', 'double' or a positive int; got {text!r}")
     return int(text)
 
 
@@ -620,7 +664,13 @@ if __name__ == "__main__":
                              "seeds the throughput part")
     parser.add_argument("--target", type=_target, default="median",
                         help="windows per rare class after resampling: 'median' (the median "
-                             "class count) or an int")
+                             "class count), 'double' (twice its own count) or an int")
+    parser.add_argument("--guidance-scale", type=float, default=0.0,
+                        help="classifier-free guidance weight of the DiffusionAugmenter")
+    parser.add_argument("--no-ddpm", action="store_true",
+                        help="DDPM only in the throughput part: no arm (c') and no DDPM TSTR "
+                             "(for CPU-only runs, where 1000-step DDPM of ~15 k windows takes "
+                             "hours)")
     parser.add_argument("--max-iter", type=int, default=3000,
                         help="training steps of the diffusion model")
     parser.add_argument("--n-steps", type=int, default=1000, help="diffusion steps T (DDPM)")

@@ -61,6 +61,13 @@ Protocol
   use ``aug.sample(aug.sampling_strategy_, sampler=...)`` on the same
   trained model, drawn with the augmenter's own seed: (c) is exactly the
   synthetic part that ``fit_resample`` returns with the default sampler.
+- Control (d), "statistics only": as many windows per class as the samplers
+  add, each white noise rescaled per channel to the mean and standard
+  deviation of a random real training window of its class (what
+  ``DiffusionAugmenter``'s default ``guidance="empirical"`` with
+  ``match_statistics=True`` copies from the real data), in the augmentation
+  arms and in TSTR. The gap between (c) and (d) is what the denoiser's
+  shapes add beyond the copied statistics.
 - TSTR: the classifier trained on synthetic windows only, as many per class
   as the class has real training windows (``--tstr-cap`` caps them), test
   on the real test windows; TRTR is arm (a). Diffusion: ``aug.sample(...,
@@ -91,13 +98,18 @@ Protocol
 Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_imbalance_uci_har_raw.py
+    # CPU only (no GPU): DDIM arms, DDPM only in the throughput part
+    SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_imbalance_uci_har_raw.py \
+        --devices cpu --no-ddpm --tstr-cap 100 --cpu-n 48 --repeat 1
     # smoke test: ~430 train / 240 test windows, a tiny model, one seed, CPU
     python benchmarks/bench_imbalance_uci_har_raw.py --quick --devices cpu
 
 Writes ``benchmarks/results/imbalance_uci_har_raw_<cuda|cpu>.{json,md}``
 (``cuda`` when CUDA is among ``--devices``; the models are trained on the
 last of them), with ``_quick`` appended for ``--quick`` and ``_<tag>`` for
-``--tag``. The default run took 523 s on one H100 with 16 CPU cores: per
+``--tag``. ``imbalance_uci_har_raw_cuda.*`` was measured before
+``match_statistics`` and classifier-free guidance existed (unmatched windows,
+no class dropout, no control arm). The default run took 523 s on one H100 with 16 CPU cores: per
 seed ~165 s (diffusion training ~30 s, DDPM sampling of the ~4 k augmentation
 and ~10 k TSTR windows ~110 s, seven classifier fits), then ~30 s of
 throughput timing; ``--tstr-cap 800`` saves ~100 s (but trains TSTR on fewer

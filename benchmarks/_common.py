@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
@@ -92,3 +93,17 @@ def sync(device):
 
     if torch.device(device).type == "cuda":
         torch.cuda.synchronize(device)
+
+
+def ints_arg(text):
+    """argparse type: ``"0,1,2"`` -> ``[0, 1, 2]``."""
+    return [int(v) for v in text.split(",") if v.strip()]
+
+
+def devices_arg(text):
+    """argparse type: ``"cpu,cuda"`` -> the devices among cpu and cuda, fastest last."""
+    devices = [d.strip() for d in text.split(",") if d.strip()]
+    unknown = set(devices) - {"cpu", "cuda"}
+    if unknown or not devices:
+        raise argparse.ArgumentTypeError(f"devices are among cpu,cuda; got {text!r}")
+    return sorted(set(devices), key=["cpu", "cuda"].index)

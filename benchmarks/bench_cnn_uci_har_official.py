@@ -78,7 +78,7 @@ import time
 
 import numpy as np
 import torch
-from _common import fmt, markdown_table, mean_std, save, sync
+from _common import devices_arg, fmt, ints_arg, markdown_table, mean_std, save, sync
 from sklearn.metrics import accuracy_score, f1_score
 from skorch.callbacks import Callback, EarlyStopping
 
@@ -448,30 +448,18 @@ def make_table(results, class_names):
     return "\n\n".join(parts)
 
 
-def _ints(text):
-    return [int(v) for v in text.split(",") if v.strip()]
-
-
-def _devices(text):
-    devices = [d.strip() for d in text.split(",") if d.strip()]
-    unknown = set(devices) - {"cpu", "cuda"}
-    if unknown or not devices:
-        raise argparse.ArgumentTypeError(f"devices are among cpu,cuda; got {text!r}")
-    return sorted(set(devices), key=["cpu", "cuda"].index)  # fastest last
-
-
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-home", default=None,
                         help="folder of the benchmark files (default: $SKLEARN_HAR_DATA)")
-    parser.add_argument("--devices", type=_devices,
+    parser.add_argument("--devices", type=devices_arg,
                         default="cpu,cuda" if torch.cuda.is_available() else "cpu",
                         help="devices timed in part 2 (default: cpu,cuda when CUDA is "
                              "available, else cpu)")
-    parser.add_argument("--accuracy-devices", type=_devices, default=None,
+    parser.add_argument("--accuracy-devices", type=devices_arg, default=None,
                         help="devices of the accuracy runs (default: the fastest of "
                              "--devices)")
-    parser.add_argument("--seeds", type=_ints, default=[0, 1, 2],
+    parser.add_argument("--seeds", type=ints_arg, default=[0, 1, 2],
                         help="seeds of the accuracy runs; the first seeds the timing")
     parser.add_argument("--max-epochs", type=int, default=60)
     parser.add_argument("--patience", type=int, default=10,
@@ -479,12 +467,12 @@ if __name__ == "__main__":
     parser.add_argument("--batch-size", type=int, default=64,
                         help="batch size of the accuracy runs (CNNClassifier's default)")
     parser.add_argument("--standardize", choices=["channel", "none"], default="channel")
-    parser.add_argument("--timing-batch-sizes", type=_ints, default=[256, 64])
+    parser.add_argument("--timing-batch-sizes", type=ints_arg, default=[256, 64])
     parser.add_argument("--timing-epochs", type=int, default=10,
                         help="epochs per timing run on CUDA (the first is warm-up)")
     parser.add_argument("--cpu-timing-epochs", type=int, default=4,
                         help="epochs per timing run on CPU (the first is warm-up)")
-    parser.add_argument("--timing-channels", type=_ints, default=list(CHANNELS),
+    parser.add_argument("--timing-channels", type=ints_arg, default=list(CHANNELS),
                         help="CNN1D filters per block in the timing runs (e.g. 8: a much "
                              "smaller net, where the loop's own per-batch cost weighs more)")
     parser.add_argument("--timing-repeat", type=int, default=2,

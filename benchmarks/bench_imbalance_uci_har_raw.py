@@ -126,7 +126,7 @@ import warnings
 
 import numpy as np
 import torch
-from _common import fmt, markdown_table, mean_std, save, sync
+from _common import devices_arg, fmt, ints_arg, markdown_table, mean_std, save, sync
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -643,18 +643,6 @@ def make_table(results):
     return "\n\n".join(parts)
 
 
-def _ints(text):
-    return [int(v) for v in text.split(",") if v.strip()]
-
-
-def _devices(text):
-    devices = [d.strip() for d in text.split(",") if d.strip()]
-    unknown = set(devices) - {"cpu", "cuda"}
-    if unknown or not devices:
-        raise argparse.ArgumentTypeError(f"devices are among cpu,cuda; got {text!r}")
-    return sorted(set(devices), key=["cpu", "cuda"].index)  # fastest last
-
-
 def _target(text):
     if text in ("median", "double"):
         return text
@@ -667,11 +655,11 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--data-home", default=None,
                         help="folder of the benchmark files (default: $SKLEARN_HAR_DATA)")
-    parser.add_argument("--devices", type=_devices,
+    parser.add_argument("--devices", type=devices_arg,
                         default="cpu,cuda" if torch.cuda.is_available() else "cpu",
                         help="devices of the throughput part; the models are trained on the "
                              "last (default: cpu,cuda when CUDA is available, else cpu)")
-    parser.add_argument("--seeds", type=_ints, default=[0, 1, 2],
+    parser.add_argument("--seeds", type=ints_arg, default=[0, 1, 2],
                         help="seeds of the classifier and the samplers; the first also "
                              "seeds the throughput part")
     parser.add_argument("--target", type=_target, default="median",

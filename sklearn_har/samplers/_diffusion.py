@@ -43,18 +43,15 @@ def _progress(enabled, desc, total=None):
     return wrap
 
 
-def _impose_statistics(X, stats, eps=1e-6):
+def _impose_statistics(X, stats):
     """Give every synthetic window channel exactly the mean and std it was conditioned on.
 
-    ``x' = mu + sigma (x - mean(x)) / std(x)`` per window and channel
-    (the inverse of eq. 2 applied to the generated shape); a channel the
-    model left constant gets ``mu``.
+    ``x' = mu + sigma z`` per window and channel, with ``z`` the window's own
+    z-scored sequence (eq. 2 inverted, applied to the generated shape); a
+    channel the model left constant gets ``mu``.
     """
-    mu, sigma = stats[..., 0:1], stats[..., 1:2]
-    m = X.mean(axis=-1, keepdims=True)
-    s = X.std(axis=-1, keepdims=True)
-    z = np.where(s > eps, (X - m) / np.where(s > eps, s, 1.0), 0.0)
-    return (mu + sigma * z).astype(np.float32)
+    _, z = window_statistics(torch.from_numpy(np.ascontiguousarray(X)))
+    return (stats[..., 0:1] + stats[..., 1:2] * z.numpy()).astype(np.float32)
 
 
 class DiffusionAugmenter(BaseOverSampler):

@@ -107,3 +107,15 @@ def devices_arg(text):
     if unknown or not devices:
         raise argparse.ArgumentTypeError(f"devices are among cpu,cuda; got {text!r}")
     return sorted(set(devices), key=["cpu", "cuda"].index)
+
+
+def torch_info(devices):
+    """torch version, CPU threads, and CUDA / cuDNN / GPU name when cuda is among ``devices``."""
+    import torch
+
+    info = {"torch": torch.__version__, "num_threads": torch.get_num_threads(),
+            "cuda": torch.version.cuda, "cudnn": None, "gpu": None}
+    if "cuda" in devices:
+        info["cudnn"] = torch.backends.cudnn.version()
+        info["gpu"] = torch.cuda.get_device_name(0)
+    return info

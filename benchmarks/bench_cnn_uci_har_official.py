@@ -78,7 +78,16 @@ import time
 
 import numpy as np
 import torch
-from _common import devices_arg, fmt, ints_arg, markdown_table, mean_std, save, sync
+from _common import (
+    devices_arg,
+    fmt,
+    ints_arg,
+    markdown_table,
+    mean_std,
+    save,
+    sync,
+    torch_info,
+)
 from sklearn.metrics import accuracy_score, f1_score
 from skorch.callbacks import Callback, EarlyStopping
 
@@ -307,15 +316,6 @@ def timing_part(data, device, batch_sizes, epochs, seed, repeat=1, channels=CHAN
 
 
 # -- main -----------------------------------------------------------------------
-def torch_info(devices):
-    info = {"torch": torch.__version__, "num_threads": torch.get_num_threads(),
-            "cuda": torch.version.cuda, "cudnn": None, "gpu": None}
-    if "cuda" in devices:
-        info["cudnn"] = torch.backends.cudnn.version()
-        info["gpu"] = torch.cuda.get_device_name(0)
-    return info
-
-
 def main(args):
     devices = args.devices
     accuracy_devices = [] if args.skip_accuracy else (args.accuracy_devices or devices[-1:])

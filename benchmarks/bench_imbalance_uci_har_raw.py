@@ -126,7 +126,16 @@ import warnings
 
 import numpy as np
 import torch
-from _common import devices_arg, fmt, ints_arg, markdown_table, mean_std, save, sync
+from _common import (
+    devices_arg,
+    fmt,
+    ints_arg,
+    markdown_table,
+    mean_std,
+    save,
+    sync,
+    torch_info,
+)
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -423,15 +432,6 @@ def throughput(aug, device, n, repeat, seed):
 
 
 # -- main -----------------------------------------------------------------------
-def torch_info(devices):
-    info = {"torch": torch.__version__, "num_threads": torch.get_num_threads(),
-            "cuda": torch.version.cuda, "cudnn": None, "gpu": None}
-    if "cuda" in devices:
-        info["cudnn"] = torch.backends.cudnn.version()
-        info["gpu"] = torch.cuda.get_device_name(0)
-    return info
-
-
 def main(args):
     t_start = time.perf_counter()
     devices = args.devices

@@ -18,6 +18,8 @@ from sklearn_har.nn.diffusion import (
     CosineSchedule,
     Denoiser1D,
     condition_features,
+    ddim_sample,
+    ddpm_sample,
     drop_class_information,
     window_statistics,
 )
@@ -163,6 +165,39 @@ def test_classifier_free_guidance_by_hand():
                                eps_c + 2.0 * (eps_c - eps_u), rtol=1e-5, atol=1e-5)
 
 
+def test_ddim_with_eta_one_over_all_steps_is_ddpm():
+    torch.manual_seed(0)
+    net = Denoiser1D(2, 3, width=8, depth=1).eval()
+    for p in net.parameters():  # the output layer starts at 0: make it matter
+        torch.nn.init.normal_(p, std=0.3)
+    schedule = CosineSchedule(n_steps=30)
+    f, y = torch.randn(5, 8, 16), torch.tensor([0, 1, 2, 1, 0])
+
+    def draw(fn, **kw):
+        return fn(net, schedule, f, y, (5, 2, 16), generator=torch.Generator().manual_seed(3),
+                  clip=6.0, **kw)
+
+    ddpm = draw(ddpm_sample)
+    torch.testing.assert_close(draw(ddim_sample, n_steps=30, eta=1.0), ddpm, rtol=1e-4, atol=1e-4)
+    deterministic = draw(ddim_sample, n_steps=30)
+    assert (deterministic - ddpm).abs().max() > 1e-2
+    half = draw(ddim_sample, n_steps=30, eta=0.5)
+    assert (half - ddpm).abs().max() > 1e-2 and (half - deterministic).abs().max() > 1e-2
+    with pytest.raises(ValueError, match=r"eta must be in \[0, 1\]"):
+        draw(ddim_sample, eta=1.5)
+
+
+def test_ddim_eta_is_reproducible_and_validated(imbalanced):
+    X, y, _ = imbalanced
+    aug = DiffusionAugmenter(**TINY, ddim_eta=1.0, random_state=0).fit(X, y)
+    a = aug.sample(3, random_state=4)[0]
+    np.testing.assert_array_equal(a, aug.sample(3, random_state=4)[0])
+    assert not np.allclose(a, aug.sample(3, ddim_eta=0.0, random_state=4)[0])
+    np.testing.assert_array_equal(a, aug.sample(3, ddim_eta=1.0, random_state=4)[0])
+    with pytest.raises(ValueError, match=r"ddim_eta must be a float in \[0, 1\]"):
+        aug.sample(3, ddim_eta=-0.1)
+
+
 def test_match_statistics_gives_the_conditioning_mean_and_std(imbalanced):
     X, y, _ = imbalanced
     aug = DiffusionAugmenter(**TINY, guidance="prototype", random_state=0).fit(X, y)
@@ -288,6 +323,8 @@ def test_grid_search(imbalanced):
         ({"guidance_scale": -1.0}, "'guidance_scale' parameter"),
         ({"guidance_scale": 2.0, "class_dropout": 0.0}, "needs a model trained with class_dropout"),
         ({"match_statistics": "yes"}, "'match_statistics' parameter"),
+        ({"ddim_eta": 2.0}, "'ddim_eta' parameter"),
+        ({"ddim_eta": True}, "'ddim_eta' parameter"),
     ],
 )
 def test_bad_parameters(imbalanced, params, match):

@@ -23,6 +23,9 @@ Arms (CNN trained on ...), scored on the real test windows:
   targets;
 - ``diffusion``: real + DiffusionAugmenter (DDIM, matched statistics) up to
   the targets, i.e. what ``fit_resample`` returns;
+- ``diffusion_ratio``: real + synthetic windows of every class, one for
+  every four real ones (``synthetic_ratio=0.25``, the 1:4 blend of seed
+  000's ref. [9]), from the same model;
 - ``stats_only``: real + the control of the tree benchmark (white noise with
   the mean and std of a random real window of the class), same counts;
 - ``pretrain_diffusion``: pre-trained on ``--pretrain-per-class`` synthetic
@@ -40,8 +43,9 @@ Protocol
   ``target_counts`` of ``bench_imbalance_uci_har_raw.py`` (9,819 train / 4,054
   test windows of 128 samples, 6 channels; the transitions, 90-155 train
   windows each, brought up to the median count, 790).
-- CNN: ``CNNClassifier`` defaults (three conv blocks of 64, AdamW lr 1e-3,
-  batch 64), ``train_split=None`` (no internal validation: a fixed number
+- CNN: ``CNNClassifier`` defaults (three conv blocks of 64, AdamW lr 1e-3)
+  but batch 256 (``--batch-size``; 64 makes a GPU fit ~4x slower, ~20 s),
+  ``train_split=None`` (no internal validation: a fixed number
   of epochs, ``--epochs``, the same for every arm), ``random_state=seed``.
   Pre-training: ``--pretrain-epochs`` epochs, then ``--epochs`` epochs of
   fine-tuning at the same learning rate with a fresh optimizer.
@@ -62,7 +66,8 @@ Usage::
     python benchmarks/bench_imbalance_cnn_uci_har_raw.py --quick --device cpu   # smoke test
 
 Writes ``benchmarks/results/imbalance_cnn_uci_har_raw_<device>.{json,md}``
-(``_quick`` appended for ``--quick``).
+(``_quick`` appended for ``--quick``, ``_<tag>`` for ``--tag``), rewritten after every seed so that
+an interrupted run keeps the seeds it finished (``config.seeds``).
 """
 
 from __future__ import annotations
@@ -73,7 +78,14 @@ import time
 import numpy as np
 import torch
 from _common import fmt, ints_arg, markdown_table, mean_std, save, torch_info
-from bench_imbalance_uci_har_raw import RARE, load_windows, statistics_only, target_counts
+from bench_imbalance_uci_har_raw import (
+    RARE,
+    fidelity,
+    load_windows,
+    statistics_only,
+    target_counts,
+    window_moments,
+)
 from sklearn.metrics import accuracy_score, f1_score
 
 from sklearn_har.classifiers import CNNClassifier
@@ -84,6 +96,7 @@ ARMS = {
     "balanced": "real only, class_weight='balanced'",
     "smote": "real + BorderlineSMOTE",
     "diffusion": "real + DiffusionAugmenter",
+    "diffusion_ratio": "real + DiffusionAugmenter, 1:4 in every class",
     "stats_only": "real + control (statistics on white noise)",
     "pretrain_diffusion": "pre-train on diffusion windows, fine-tune on real",
     "pretrain_stats_only": "pre-train on control windows, fine-tune on real",
@@ -109,8 +122,9 @@ def run_seed(data, seed, targets, args):
     out = {"seed": seed, "arms": {}}
 
     def cnn(**params):
-        return CNNClassifier(max_epochs=args.epochs, train_split=None, random_state=seed,
-                             device=args.device, verbose=0, **params)
+        return CNNClassifier(max_epochs=args.epochs, batch_size=args.batch_size,
+                             train_split=None, random_state=seed, device=args.device,
+                             verbose=0, **params)
 
     def fit_and_score(name, X_fit, y_fit, **params):
         t = time.perf_counter()
@@ -137,31 +151,48 @@ def run_seed(data, seed, targets, args):
               f"{r['f1_rare_mean']:.4f}  ({r['fit_s']:.0f} s){extra}", flush=True)
 
     fit_and_score("none", X, y)
-    fit_and_score("balanced", X, y, class_weight="balanced")
-
-    smote = BorderlineSMOTE(sampling_strategy=targets, random_state=seed)
-    fit_and_score("smote", *smote.fit_resample(X, y))
+    if "balanced" in args.arms:
+        fit_and_score("balanced", X, y, class_weight="balanced")
+    if "smote" in args.arms:
+        smote = BorderlineSMOTE(sampling_strategy=targets, random_state=seed)
+        fit_and_score("smote", *smote.fit_resample(X, y))
 
     aug = DiffusionAugmenter(sampling_strategy=targets, width=args.width, depth=args.depth,
                              n_steps=args.n_steps, sampling_steps=args.sampling_steps,
-                             max_iter=args.max_iter, device=args.device, random_state=seed)
+                             ddim_eta=args.ddim_eta, max_iter=args.max_iter,
+                             device=args.device, random_state=seed)
     aug.fit(X, y)
     out["diffusion_fit_s"] = aug.fit_time_
+    out["diffusion_loss_first_last"] = [aug.loss_curve_[0], aug.loss_curve_[-1]]
+    real_moments = {int(c): window_moments(X[y == c]) for c in classes}
     strategy = {int(k): int(v) for k, v in aug.sampling_strategy_.items()}
     X_syn, y_syn = aug.sample(strategy)
-    fit_and_score("diffusion", np.concatenate([X, X_syn]), np.concatenate([y, y_syn]))
+    out["fidelity_aug"] = fidelity(real_moments, X_syn, y_syn, len(classes))
+    if "diffusion" in args.arms:
+        fit_and_score("diffusion", np.concatenate([X, X_syn]), np.concatenate([y, y_syn]))
+    if "diffusion_ratio" in args.arms:
+        quarter = {int(c): round(0.25 * n) for c, n in enumerate(np.bincount(y))}
+        X_q, y_q = aug.sample(quarter, random_state=seed + 2)
+        fit_and_score("diffusion_ratio", np.concatenate([X, X_q]), np.concatenate([y, y_q]))
 
     rng = np.random.default_rng(seed)
-    X_st, y_st = statistics_only(X, y, strategy, rng)
-    fit_and_score("stats_only", np.concatenate([X, X_st]), np.concatenate([y, y_st]))
+    if "stats_only" in args.arms:
+        X_st, y_st = statistics_only(X, y, strategy, rng)
+        fit_and_score("stats_only", np.concatenate([X, X_st]), np.concatenate([y, y_st]))
 
     per_class = {int(c): args.pretrain_per_class for c in classes}
     t = time.perf_counter()
     X_pre, y_pre = aug.sample(args.pretrain_per_class, random_state=seed + 1)
     out["pretrain_sample_s"] = time.perf_counter() - t
-    pretrain_and_score("pretrain_diffusion", X_pre, y_pre)
-    pretrain_and_score("pretrain_stats_only", *statistics_only(X, y, per_class, rng))
-    for arm in ("pretrain_diffusion", "pretrain_stats_only"):
+    out["fidelity_pretrain"] = fidelity(real_moments, X_pre, y_pre, len(classes))
+    print(f"  seed {seed} synthetic vs real roughness (mean |first difference|): "
+          f"oversampling draw {out['fidelity_aug']['rough']:.2f}x, pre-training draw "
+          f"{out['fidelity_pretrain']['rough']:.2f}x", flush=True)
+    if "pretrain_diffusion" in args.arms:
+        pretrain_and_score("pretrain_diffusion", X_pre, y_pre)
+    if "pretrain_stats_only" in args.arms:
+        pretrain_and_score("pretrain_stats_only", *statistics_only(X, y, per_class, rng))
+    for arm in [a for a in ("pretrain_diffusion", "pretrain_stats_only") if a in out["arms"]]:
         tstr = out["arms"][arm]["tstr"]
         tstr["ratio_to_trtr"] = tstr["f1_macro"] / out["arms"]["none"]["f1_macro"]
     return out
@@ -169,7 +200,7 @@ def run_seed(data, seed, targets, args):
 
 def summarise(runs, class_names):
     summary = {}
-    for arm in ARMS:
+    for arm in [a for a in ARMS if a in runs[0]["arms"]]:
         s = {k: mean_std([r["arms"][arm][k] for r in runs])
              for k in ("accuracy", "f1_macro", "f1_rare_mean")}
         s["f1_per_class"] = {c: mean_std([r["arms"][arm]["f1_per_class"][c] for r in runs])
@@ -181,6 +212,9 @@ def summarise(runs, class_names):
             s["tstr"] = {k: mean_std([r["arms"][arm]["tstr"][k] for r in runs])
                          for k in ("f1_macro", "f1_rare_mean", "ratio_to_trtr")}
         summary[arm] = s
+    summary["diffusion_rough"] = {k: mean_std([r[k]["rough"] for r in runs])
+                                  for k in ("fidelity_aug", "fidelity_pretrain")}
+    summary["diffusion_fit_s"] = mean_std([r["diffusion_fit_s"] for r in runs])
     return summary
 
 
@@ -190,16 +224,24 @@ def make_table(results):
     parts = [
         f"UCI-HAR/HAPT raw, 128-sample windows, standard subject split: {results['n_train']:,} "
         f"train / {results['n_test']:,} test windows, channels z-scored on train. CNNClassifier "
-        f"(defaults, no internal validation split, {cfg['epochs']} epochs; pre-training "
+        f"(defaults but batch {cfg['batch_size']}, no internal validation split, "
+        f"{cfg['epochs']} epochs; pre-training "
         f"{cfg['pretrain_epochs']} epochs on {cfg['pretrain_per_class']} synthetic windows per "
         f"class, then {cfg['epochs']} epochs on real). Rare classes brought up to "
         f"{results['target']} windows by the samplers. DiffusionAugmenter width "
         f"{cfg['width']}, depth {cfg['depth']}, {cfg['max_iter']} steps, DDIM "
-        f"{cfg['sampling_steps']} steps, statistics matched. Mean ± std over seeds "
+        f"{cfg['sampling_steps']} steps (eta {cfg['ddim_eta']:g}), statistics matched. Mean ± std over seeds "
         f"{cfg['seeds']}; 'gain' is the rare-class mean F1 minus that of 'real only' of the "
         f"same seed. Device {cfg['device']}; torch {ti['torch']}"
         + (f", GPU {ti['gpu']}." if ti["gpu"] else f", {ti['num_threads']} CPU threads."),
     ]
+    arms = {a: v for a, v in s.items() if a in ARMS}
+    rough = s["diffusion_rough"]
+    parts[0] += (f" Diffusion training {fmt(s['diffusion_fit_s'], 0)} s per seed; synthetic "
+                 f"windows {fmt(rough['fidelity_aug'], 2)}x (oversampling) and "
+                 f"{fmt(rough['fidelity_pretrain'], 2)}x (pre-training) as rough as the real "
+                 "ones of their class (mean |first difference|).")
+    s = arms
     rows = [[ARMS[a], fmt(v["f1_macro"]), fmt(v["f1_rare_mean"]),
              fmt(v["rare_gain_over_none"]), fmt(v["accuracy"])] for a, v in s.items()]
     parts.append("Test windows, 12 classes:\n\n" + markdown_table(
@@ -219,6 +261,14 @@ def make_table(results):
     return "\n\n".join(parts)
 
 
+def arms_arg(text):
+    arms = [a.strip() for a in text.split(",") if a.strip()]
+    unknown = sorted(set(arms) - set(ARMS))
+    if unknown:
+        raise argparse.ArgumentTypeError(f"unknown arms {unknown}; known: {list(ARMS)}")
+    return ["none"] + [a for a in arms if a != "none"]
+
+
 def main(args):
     t0 = time.perf_counter()
     if args.device == "cuda" and not torch.cuda.is_available():
@@ -231,23 +281,24 @@ def main(args):
     targets, target = target_counts(data["y_train"], "median")
     print(f"uci_har_raw: {len(data['y_train'])} train / {len(data['y_test'])} test windows; "
           f"targets {targets}; device {args.device}", flush=True)
-    runs = []
-    for seed in args.seeds:
+    runs, seeds = [], list(args.seeds)
+    name = (f"imbalance_cnn_uci_har_raw_{args.device}" + ("_quick" if args.quick else "")
+            + (f"_{args.tag}" if args.tag else ""))
+    for seed in seeds:
         print(f"seed {seed}:", flush=True)
         runs.append(run_seed(data, seed, targets, args))
-    results = {
-        "dataset": "uci_har_raw", "quick": args.quick, "n_train": len(data["y_train"]),
-        "n_test": len(data["y_test"]), "class_names": data["class_names"],
-        "rare_classes": [data["class_names"][c] for c in RARE], "target": target,
-        "sampling_strategy": {str(k): v for k, v in targets.items()},
-        "config": {k: v for k, v in vars(args).items() if k != "data_home"},
-        "torch_info": torch_info([args.device]), "runs": runs,
-        "summary": summarise(runs, data["class_names"]),
-        "total_s": time.perf_counter() - t0,
-    }
-    name = f"imbalance_cnn_uci_har_raw_{args.device}" + ("_quick" if args.quick else "")
-    save(name, results, make_table(results))
-
+        args.seeds = seeds[:len(runs)]  # saved after every seed: the seeds done so far
+        results = {
+            "dataset": "uci_har_raw", "quick": args.quick, "n_train": len(data["y_train"]),
+            "n_test": len(data["y_test"]), "class_names": data["class_names"],
+            "rare_classes": [data["class_names"][c] for c in RARE], "target": target,
+            "sampling_strategy": {str(k): v for k, v in targets.items()},
+            "config": {k: v for k, v in vars(args).items() if k != "data_home"},
+            "torch_info": torch_info([args.device]), "runs": runs,
+            "summary": summarise(runs, data["class_names"]),
+            "total_s": time.perf_counter() - t0,
+        }
+        save(name, results, make_table(results))
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -258,6 +309,8 @@ if __name__ == "__main__":
     parser.add_argument("--seeds", type=ints_arg, default=[0, 1, 2])
     parser.add_argument("--epochs", type=int, default=30,
                         help="CNN epochs on the real (+ synthetic) windows, every arm")
+    parser.add_argument("--batch-size", type=int, default=256,
+                        help="CNN batch size (pre-training and fine-tuning too)")
     parser.add_argument("--pretrain-epochs", type=int, default=15,
                         help="CNN epochs on the synthetic windows before fine-tuning")
     parser.add_argument("--pretrain-per-class", type=int, default=800,
@@ -268,6 +321,11 @@ if __name__ == "__main__":
     parser.add_argument("--sampling-steps", type=int, default=50, help="DDIM steps")
     parser.add_argument("--width", type=int, default=64)
     parser.add_argument("--depth", type=int, default=4)
+    parser.add_argument("--ddim-eta", type=float, default=0.0,
+                        help="ddim_eta of the DiffusionAugmenter (0: deterministic DDIM)")
+    parser.add_argument("--arms", type=arms_arg, default=list(ARMS),
+                        help="comma-separated arms to run ('none' always runs); default all")
+    parser.add_argument("--tag", default="", help="suffix of the result file name")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test on a small subset with a tiny model, one seed")
     main(parser.parse_args())

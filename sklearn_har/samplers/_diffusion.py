@@ -117,10 +117,11 @@ class DiffusionAugmenter(BaseOverSampler):
         Fresh noise added at every DDIM jump (Song et al.'s eta): 0 is the
         deterministic sampler, 1 the ancestral one restricted to
         ``sampling_steps`` steps (with all ``n_steps`` steps it is DDPM).
-        Same cost. On HAPT (width 64, depth 4, 3000 training steps, 50
-        steps), deterministic windows came out ~1.6x as rough as real ones
-        (mean absolute first difference), with ``ddim_eta=1`` ~1.2x, close
-        to 1000-step DDPM (1.26x); see ``docs/index.md``.
+        Same cost. On UCI-HAR/HAPT (width 64, depth 4, 50 steps), windows
+        of the deterministic sampler were 1.5-1.8x as rough as the real
+        windows of their class (mean absolute first difference), with
+        ``ddim_eta=1`` 1.2-1.3x, like 1000-step DDPM (1.26x); see
+        ``docs/index.md``.
     guidance : {"empirical", "prototype"}, default="empirical"
         Where the statistics of a synthetic window come from (see above).
     guidance_scale : float, default=0.0

@@ -64,13 +64,22 @@ Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_imbalance_cnn_uci_har_raw.py
     python benchmarks/bench_imbalance_cnn_uci_har_raw.py --quick --device cpu   # smoke test
+    # a long run over several calls: each one adds the seeds the file lacks
+    python benchmarks/bench_imbalance_cnn_uci_har_raw.py --ddim-eta 1 --seeds 0,1,2,3 --tag eta1 --resume
+    python benchmarks/bench_imbalance_cnn_uci_har_raw.py --ddim-eta 1 --seeds 4,5,6,7 --tag eta1 --resume
 
 Writes ``benchmarks/results/imbalance_cnn_uci_har_raw_<device>.{json,md}``
 (``_quick`` appended for ``--quick``, ``_<tag>`` for ``--tag``), rewritten after every seed so that
-an interrupted run keeps the seeds it finished (``config.seeds``).
+an interrupted run keeps the seeds it finished (``config.seeds``). ``--resume``
+continues such a file: it refuses one measured with other settings or on another
+GPU. The table ends with the diffusion arms minus their white-noise controls,
+paired by seed.
 
 Committed results:
 
+- ``imbalance_cnn_uci_har_raw_cuda_eta1``: one H200, ``--ddim-eta 1``, all
+  arms, seeds 0-7 (two calls with ``--resume``); ~125 s per seed. The
+  reference result of this benchmark.
 - ``imbalance_cnn_uci_har_raw_cuda``: one H100, deterministic DDIM
   (``ddim_eta=0``), all arms but the 1:4 arm (added later), seeds 0-3 (the
   run was cut at 545 s, during seed 4); ~120 s per seed.
@@ -85,11 +94,12 @@ Committed results:
 from __future__ import annotations
 
 import argparse
+import json
 import time
 
 import numpy as np
 import torch
-from _common import fmt, ints_arg, markdown_table, mean_std, save, torch_info
+from _common import RESULTS, fmt, ints_arg, markdown_table, mean_std, save, torch_info
 from bench_imbalance_uci_har_raw import (
     RARE,
     fidelity,
@@ -113,6 +123,10 @@ ARMS = {
     "pretrain_diffusion": "pre-train on diffusion windows, fine-tune on real",
     "pretrain_stats_only": "pre-train on control windows, fine-tune on real",
 }
+
+
+#: each diffusion arm and the control arm it is paired with (same counts, same recipe)
+CONTROLS = {"diffusion": "stats_only", "pretrain_diffusion": "pretrain_stats_only"}
 
 
 def score(clf, data):
@@ -224,6 +238,15 @@ def summarise(runs, class_names):
             s["tstr"] = {k: mean_std([r["arms"][arm]["tstr"][k] for r in runs])
                          for k in ("f1_macro", "f1_rare_mean", "ratio_to_trtr")}
         summary[arm] = s
+    # the diffusion arms against their white-noise controls, paired by seed
+    summary["diffusion_over_control"] = {}
+    for arm, control in CONTROLS.items():
+        if arm in runs[0]["arms"] and control in runs[0]["arms"]:
+            diffs = {k: [r["arms"][arm][k] - r["arms"][control][k] for r in runs]
+                     for k in ("f1_macro", "f1_rare_mean")}
+            summary["diffusion_over_control"][arm] = {
+                **{k: mean_std(v) for k, v in diffs.items()},
+                "rare_seeds_better": sum(d > 0 for d in diffs["f1_rare_mean"])}
     summary["diffusion_rough"] = {k: mean_std([r[k]["rough"] for r in runs])
                                   for k in ("fidelity_aug", "fidelity_pretrain")}
     summary["diffusion_fit_s"] = mean_std([r["diffusion_fit_s"] for r in runs])
@@ -248,7 +271,7 @@ def make_table(results):
         + (f", GPU {ti['gpu']}." if ti["gpu"] else f", {ti['num_threads']} CPU threads."),
     ]
     arms = {a: v for a, v in s.items() if a in ARMS}
-    rough = s["diffusion_rough"]
+    rough, paired = s["diffusion_rough"], s.get("diffusion_over_control", {})
     parts[0] += (f" Diffusion training {fmt(s['diffusion_fit_s'], 0)} s per seed; synthetic "
                  f"windows {fmt(rough['fidelity_aug'], 2)}x (oversampling) and "
                  f"{fmt(rough['fidelity_pretrain'], 2)}x (pre-training) as rough as the real "
@@ -269,6 +292,14 @@ def make_table(results):
     parts.append("The pre-trained CNN before fine-tuning (TSTR: synthetic windows only, "
                  "class-balanced; ratio to 'real only'):\n\n" + markdown_table(
                      ["", "macro-F1", "rare-class mean F1", "TSTR / TRTR"], rows))
+    if paired:
+        n = len(cfg["seeds"])
+        rows = [[f"{ARMS[a]} minus {ARMS[CONTROLS[a]]}", fmt(v["f1_macro"]),
+                 fmt(v["f1_rare_mean"]), f"{v['rare_seeds_better']} of {n}"]
+                for a, v in paired.items()]
+        parts.append("Diffusion windows against the white-noise control, paired by seed:\n\n"
+                     + markdown_table(["", "macro-F1", "rare-class mean F1",
+                                       "seeds with higher rare F1"], rows))
     parts.append(f"Whole run: {results['total_s']:.0f} s.")
     return "\n\n".join(parts)
 
@@ -279,6 +310,34 @@ def arms_arg(text):
     if unknown:
         raise argparse.ArgumentTypeError(f"unknown arms {unknown}; known: {list(ARMS)}")
     return ["none"] + [a for a in arms if a != "none"]
+
+
+#: settings that must agree between a result file and a run that resumes it
+RESUME_KEYS = ("epochs", "batch_size", "pretrain_epochs", "pretrain_per_class", "max_iter",
+               "n_steps", "sampling_steps", "width", "depth", "ddim_eta", "arms", "quick")
+
+
+def resumed_runs(name, args):
+    """The finished seeds of ``results/<name>.json`` and its run time, for ``--resume``.
+
+    Refuses a file whose settings differ from this run's (any of ``RESUME_KEYS``),
+    so that one file never mixes seeds measured under different protocols.
+    """
+    path = RESULTS / f"{name}.json"
+    if not path.exists():
+        print(f"--resume: no {path.name} yet, starting afresh", flush=True)
+        return [], 0.0
+    old = json.loads(path.read_text())
+    differ = {k: (old["config"].get(k), vars(args)[k]) for k in RESUME_KEYS
+              if old["config"].get(k) != vars(args)[k]}
+    if differ:
+        raise SystemExit(f"--resume: {path.name} was measured with other settings "
+                         f"(file, this run): {differ}")
+    if old["torch_info"]["gpu"] != torch_info([args.device])["gpu"]:
+        raise SystemExit(f"--resume: {path.name} was measured on "
+                         f"{old['torch_info']['gpu'] or 'the CPU'}, not here")
+    print(f"--resume: seeds {[r['seed'] for r in old['runs']]} from {path.name}", flush=True)
+    return old["runs"], float(old["total_s"])
 
 
 def main(args):
@@ -293,10 +352,13 @@ def main(args):
     targets, target = target_counts(data["y_train"], "median")
     print(f"uci_har_raw: {len(data['y_train'])} train / {len(data['y_test'])} test windows; "
           f"targets {targets}; device {args.device}", flush=True)
-    runs, seeds = [], list(args.seeds)
     name = (f"imbalance_cnn_uci_har_raw_{args.device}" + ("_quick" if args.quick else "")
             + (f"_{args.tag}" if args.tag else ""))
-    for seed in seeds:
+    runs, elapsed = resumed_runs(name, args) if args.resume else ([], 0.0)
+    t0 -= elapsed  # total_s: the seeds of earlier runs count too
+    done = [r["seed"] for r in runs]
+    seeds = done + [s for s in args.seeds if s not in done]
+    for seed in seeds[len(done):]:
         print(f"seed {seed}:", flush=True)
         runs.append(run_seed(data, seed, targets, args))
         args.seeds = seeds[:len(runs)]  # saved after every seed: the seeds done so far
@@ -338,6 +400,9 @@ if __name__ == "__main__":
     parser.add_argument("--arms", type=arms_arg, default=list(ARMS),
                         help="comma-separated arms to run ('none' always runs); default all")
     parser.add_argument("--tag", default="", help="suffix of the result file name")
+    parser.add_argument("--resume", action="store_true",
+                        help="keep the seeds already in the result file (same settings "
+                             "required) and run only the missing ones of --seeds")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test on a small subset with a tiny model, one seed")
     main(parser.parse_args())

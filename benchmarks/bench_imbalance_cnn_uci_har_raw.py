@@ -224,6 +224,15 @@ def run_seed(data, seed, targets, args):
     return out
 
 
+def paired(runs, arm, reference):
+    """``arm`` minus ``reference`` of the same seed: mean +- std of the macro-F1 and
+    rare-class F1 differences, and the number of seeds where the rare F1 is higher."""
+    diffs = {k: [r["arms"][arm][k] - r["arms"][reference][k] for r in runs]
+             for k in ("f1_macro", "f1_rare_mean")}
+    return {**{k: mean_std(v) for k, v in diffs.items()},
+            "rare_seeds_better": sum(d > 0 for d in diffs["f1_rare_mean"])}
+
+
 def summarise(runs, class_names):
     summary = {}
     for arm in [a for a in ARMS if a in runs[0]["arms"]]:
@@ -231,22 +240,16 @@ def summarise(runs, class_names):
              for k in ("accuracy", "f1_macro", "f1_rare_mean")}
         s["f1_per_class"] = {c: mean_std([r["arms"][arm]["f1_per_class"][c] for r in runs])
                              for c in class_names}
-        # paired with arm "none" of the same seed
-        s["rare_gain_over_none"] = mean_std([r["arms"][arm]["f1_rare_mean"]
-                                             - r["arms"]["none"]["f1_rare_mean"] for r in runs])
+        over_none = paired(runs, arm, "none")
+        s["rare_gain_over_none"] = over_none["f1_rare_mean"]
+        s["rare_seeds_better_than_none"] = over_none["rare_seeds_better"]
         if arm.startswith("pretrain"):
             s["tstr"] = {k: mean_std([r["arms"][arm]["tstr"][k] for r in runs])
                          for k in ("f1_macro", "f1_rare_mean", "ratio_to_trtr")}
         summary[arm] = s
-    # the diffusion arms against their white-noise controls, paired by seed
-    summary["diffusion_over_control"] = {}
-    for arm, control in CONTROLS.items():
-        if arm in runs[0]["arms"] and control in runs[0]["arms"]:
-            diffs = {k: [r["arms"][arm][k] - r["arms"][control][k] for r in runs]
-                     for k in ("f1_macro", "f1_rare_mean")}
-            summary["diffusion_over_control"][arm] = {
-                **{k: mean_std(v) for k, v in diffs.items()},
-                "rare_seeds_better": sum(d > 0 for d in diffs["f1_rare_mean"])}
+    summary["diffusion_over_control"] = {
+        arm: paired(runs, arm, control) for arm, control in CONTROLS.items()
+        if arm in runs[0]["arms"] and control in runs[0]["arms"]}
     summary["diffusion_rough"] = {k: mean_std([r[k]["rough"] for r in runs])
                                   for k in ("fidelity_aug", "fidelity_pretrain")}
     summary["diffusion_fit_s"] = mean_std([r["diffusion_fit_s"] for r in runs])
@@ -271,17 +274,19 @@ def make_table(results):
         + (f", GPU {ti['gpu']}." if ti["gpu"] else f", {ti['num_threads']} CPU threads."),
     ]
     arms = {a: v for a, v in s.items() if a in ARMS}
-    rough, paired = s["diffusion_rough"], s.get("diffusion_over_control", {})
+    rough, over_control = s["diffusion_rough"], s["diffusion_over_control"]
     parts[0] += (f" Diffusion training {fmt(s['diffusion_fit_s'], 0)} s per seed; synthetic "
                  f"windows {fmt(rough['fidelity_aug'], 2)}x (oversampling) and "
                  f"{fmt(rough['fidelity_pretrain'], 2)}x (pre-training) as rough as the real "
                  "ones of their class (mean |first difference|).")
-    s = arms
+    s, n_seeds = arms, len(cfg["seeds"])
     rows = [[ARMS[a], fmt(v["f1_macro"]), fmt(v["f1_rare_mean"]),
-             fmt(v["rare_gain_over_none"]), fmt(v["accuracy"])] for a, v in s.items()]
+             fmt(v["rare_gain_over_none"]),
+             "" if a == "none" else f"{v['rare_seeds_better_than_none']} of {n_seeds}",
+             fmt(v["accuracy"])] for a, v in s.items()]
     parts.append("Test windows, 12 classes:\n\n" + markdown_table(
-        ["CNN trained on", "macro-F1", "rare-class mean F1", "rare gain (paired)", "accuracy"],
-        rows))
+        ["CNN trained on", "macro-F1", "rare-class mean F1", "rare gain (paired)",
+         "seeds with a rare gain", "accuracy"], rows))
     names = results["class_names"]
     rows = [[c + (" (rare)" if i in RARE else "")] + [fmt(s[a]["f1_per_class"][c], 3) for a in s]
             for i, c in enumerate(names)]
@@ -292,11 +297,10 @@ def make_table(results):
     parts.append("The pre-trained CNN before fine-tuning (TSTR: synthetic windows only, "
                  "class-balanced; ratio to 'real only'):\n\n" + markdown_table(
                      ["", "macro-F1", "rare-class mean F1", "TSTR / TRTR"], rows))
-    if paired:
-        n = len(cfg["seeds"])
+    if over_control:
         rows = [[f"{ARMS[a]} minus {ARMS[CONTROLS[a]]}", fmt(v["f1_macro"]),
-                 fmt(v["f1_rare_mean"]), f"{v['rare_seeds_better']} of {n}"]
-                for a, v in paired.items()]
+                 fmt(v["f1_rare_mean"]), f"{v['rare_seeds_better']} of {n_seeds}"]
+                for a, v in over_control.items()]
         parts.append("Diffusion windows against the white-noise control, paired by seed:\n\n"
                      + markdown_table(["", "macro-F1", "rare-class mean F1",
                                        "seeds with higher rare F1"], rows))

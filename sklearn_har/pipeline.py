@@ -31,6 +31,40 @@ def _final_has(attr):
     return check
 
 
+def _vote(pred, classes, index):
+    """Per-row vote of the per-window predictions ``pred``.
+
+    Each row takes the class most of its covering windows predict; a tie goes to
+    the tied class of the covering window whose centre is nearest the row (the
+    earlier window if two are equally near). Rows no window covers take their
+    nearest window's prediction (:meth:`WindowIndex.to_rows`).
+    """
+    match = pred[:, None] == classes[None, :]
+    shares = index.to_rows(match.astype(np.float64))
+    out = np.argmax(shares, axis=1)
+    coverage = index.coverage()
+    votes = np.rint(shares * coverage[:, None])  # exact counts on covered rows
+    top = votes == votes.max(axis=1, keepdims=True)
+    rows = np.flatnonzero((coverage > 0) & (top.sum(axis=1) > 1))
+    if rows.size:
+        code = np.where(match.any(axis=1), match.argmax(axis=1), -1)
+        starts, window = index.starts, index.window
+        # the windows covering row r are those starting in [r - window + 1, r]
+        lo = np.searchsorted(starts, rows - window + 1, side="left")
+        hi = np.searchsorted(starts, rows, side="right")
+        best = np.full(rows.size, np.iinfo(np.int64).max)
+        for k in range(int((hi - lo).max())):
+            j = np.minimum(lo + k, starts.size - 1)
+            c = code[j]
+            ok = (lo + k < hi) & (c >= 0) & top[rows, np.maximum(c, 0)]
+            # twice the distance from the row to the window's centre (integers)
+            dist = np.abs(2 * starts[j] + window - 1 - 2 * rows)
+            better = ok & (dist < best)  # strict: the earlier window keeps a tie
+            best[better] = dist[better]
+            out[rows[better]] = c[better]
+    return classes[out]
+
+
 class Pipeline(_ImbPipeline):
     """imbalanced-learn's Pipeline that also understands a window segmenter.
 
@@ -41,13 +75,16 @@ class Pipeline(_ImbPipeline):
 
     * ``fit(X_table, y_rows)``: the segmenter cuts and labels windows, every
       later step sees windows (samplers resample them, in ``fit`` only);
-    * ``predict(X_table)`` returns **one label per input row**: per-window
-      probabilities are averaged over the windows covering each row (when the
-      final step has ``predict_proba``; otherwise per-window predictions are
-      voted, ties to the first class), and rows no window covers take the
-      output of the nearest window of their run, else of their group.
-      ``predict_proba``, ``predict_log_proba`` and ``decision_function``
-      likewise return one row per input row;
+    * ``predict(X_table)`` returns **one label per input row**, from the
+      windows covering the row: their probabilities are averaged when the
+      final step has ``predict_proba``; otherwise their ``decision_function``
+      values are averaged (a 1-D, binary decision function gives
+      ``classes_[1]`` where the mean is > 0, else ``classes_[0]``, as
+      scikit-learn classifiers do); only when the final step has neither do
+      the per-window predictions vote (see *Vote fallback* below). Rows no
+      window covers take the output of the nearest window of their run, else
+      of their group. ``predict_proba``, ``predict_log_proba`` and
+      ``decision_function`` likewise return one row per input row;
     * ``predict_windows(X_table)`` gives the final step's per-window output;
     * ``score(X_table, y_rows)`` is the accuracy on rows (R^2 for a regressor),
       leaving out rows whose label the segmenter ignores (``ignore_label``),
@@ -57,6 +94,16 @@ class Pipeline(_ImbPipeline):
     So scikit-learn scorers, ``cross_val_score`` and ``GridSearchCV(...,
     groups=users)`` work on rows, and the segmenter's parameters are tunable
     (``seg__window``).
+
+    **Vote fallback.** A final step with neither ``predict_proba`` nor
+    ``decision_function`` (nor ``classes_``) only gives one label per window.
+    Each row then takes the label most windows covering it predict. A tie
+    (with the default 50 % overlap, every row in the overlap of two windows
+    that disagree) goes to the tied label of the covering window whose centre
+    is nearest the row, i.e. the window that saw the most context on both
+    sides of the row; between two windows whose centres are equally near, the
+    earlier one. A tie is never settled by the order of ``classes_``, which
+    would bias every disagreement towards the first class.
 
     Parameters
     ----------
@@ -170,18 +217,34 @@ class Pipeline(_ImbPipeline):
         return windows, index
 
     def _row_scores(self, X, **params):
-        """Per-row class scores in ``classes_`` order (averaged probabilities or
-        vote shares), and the classes."""
+        """Per-row averaged probabilities in ``classes_`` order, and the classes."""
         Xt, index = self._windows(X)
         final = self._final_estimator
+        return index.to_rows(final.predict_proba(Xt, **params)), np.asarray(final.classes_)
+
+    def _predict_rows(self, X, **params):
+        """One label per row of ``X`` for a classifier (see the class docstring):
+        mean probabilities, else mean decision function, else a vote."""
+        final = self._final_estimator
         if hasattr(final, "predict_proba"):
-            return index.to_rows(final.predict_proba(Xt, **params)), final.classes_
-        pred = final.predict(Xt, **params)
+            scores, classes = self._row_scores(X, **params)
+            return classes[np.argmax(scores, axis=1)]
+        Xt, index = self._windows(X)
         classes = getattr(final, "classes_", None)
+        if classes is not None and hasattr(final, "decision_function"):
+            classes = np.asarray(classes)
+            dec = np.asarray(final.decision_function(Xt, **params), dtype=np.float64)
+            if dec.ndim == 2 and dec.shape[1] == 1:
+                dec = dec[:, 0]
+            if dec.ndim == 1 and classes.size == 2:
+                return classes[(index.to_rows(dec) > 0).astype(np.intp)]
+            if dec.ndim == 2 and dec.shape[1] == classes.size:
+                return classes[np.argmax(index.to_rows(dec), axis=1)]
+            # any other shape (e.g. one-vs-one values) is not per class: vote
+        pred = np.asarray(final.predict(Xt, **params))
         if classes is None:
             classes = np.unique(pred)
-        onehot = (pred[:, None] == np.asarray(classes)[None, :]).astype(np.float64)
-        return index.to_rows(onehot), np.asarray(classes)
+        return _vote(pred, np.asarray(classes), index)
 
     @available_if(_final_has("predict"))
     def predict(self, X, **params):
@@ -192,7 +255,8 @@ class Pipeline(_ImbPipeline):
         X : table or array-like
             Input of the first step (a stream table with a segmenter).
         **params : dict
-            Passed to the final step's ``predict`` (or ``predict_proba``).
+            Passed to the final step's ``predict`` (or ``predict_proba``, or
+            ``decision_function``).
 
         Returns
         -------
@@ -204,8 +268,7 @@ class Pipeline(_ImbPipeline):
         if is_regressor(self._final_estimator):
             Xt, index = self._windows(X)
             return index.to_rows(self._final_estimator.predict(Xt, **params))
-        scores, classes = self._row_scores(X, **params)
-        return np.asarray(classes)[np.argmax(scores, axis=1)]
+        return self._predict_rows(X, **params)
 
     @available_if(_final_has("predict_proba"))
     def predict_proba(self, X, **params):

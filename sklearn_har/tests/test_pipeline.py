@@ -111,7 +111,7 @@ def test_row_probabilities_are_the_mean_of_covering_windows():
     assert pipe.predict_windows(X).shape == (index.n_windows,)
 
 
-def test_vote_when_the_final_step_has_no_predict_proba():
+def test_decision_function_when_the_final_step_has_no_predict_proba():
     from sklearn.svm import LinearSVC
 
     X, y = _interleaved_table()
@@ -123,9 +123,13 @@ def test_vote_when_the_final_step_has_no_predict_proba():
     assert pred.shape == (len(X),) and np.mean(pred == y) > 0.5  # chance is 1/3
     # windows (step 25) of 50 rows: row 10 is in window 0 only, row 30 in 0 and 1
     assert pred[10] == per_window[0]
-    expected = per_window[0] if per_window[0] == per_window[1] else min(per_window[:2])
-    assert pred[30] == expected  # a tie goes to the first class
-    assert pipe.decision_function(X).shape == (len(X), 3)
+    Xt = pipe[:-1].transform(X)
+    win_dec = pipe[-1].decision_function(Xt)
+    row_dec = pipe.decision_function(X)
+    assert row_dec.shape == (len(X), 3)
+    np.testing.assert_allclose(row_dec[30], win_dec[:2].mean(axis=0))
+    assert pred[30] == pipe.classes_[row_dec[30].argmax()]  # not a vote
+    np.testing.assert_array_equal(pred, pipe.classes_[row_dec.argmax(axis=1)])
 
 
 def test_score_is_row_accuracy_without_ignored_rows():
@@ -250,3 +254,118 @@ def test_memory_caching_gives_the_same_predictions(tmp_path):
     np.testing.assert_array_equal(cached.predict(X), plain.predict(X))
     np.testing.assert_array_equal(again.predict(X), plain.predict(X))
     assert any(tmp_path.iterdir())
+
+
+class _WindowScores(BaseEstimator, ClassifierMixin):
+    """A classifier whose outputs are looked up by the first value of a window.
+
+    On a one-channel table holding the row number, that value is the window's
+    start row. ``scores`` maps a start to the window's decision values (a
+    scalar in the binary case); ``votes`` maps it to the predicted class, for a
+    classifier with ``predict`` only."""
+
+    def __init__(self, classes=("a", "b", "c"), scores=None):
+        self.classes = classes
+        self.scores = scores
+
+    def fit(self, X, y):
+        self.classes_ = np.asarray(self.classes)
+        return self
+
+    def _starts(self, X):
+        return np.asarray(X)[:, 0, 0].astype(int)
+
+    def decision_function(self, X):
+        return np.array([self.scores[s] for s in self._starts(X)], dtype=float)
+
+    def predict(self, X):
+        d = self.decision_function(X)
+        return self.classes_[(d > 0).astype(int) if d.ndim == 1 else d.argmax(axis=1)]
+
+
+class _WindowVotes(BaseEstimator, ClassifierMixin):
+    """A classifier with ``predict`` only: the class of each window by its start."""
+
+    def __init__(self, classes=("a", "b", "c"), votes=None):
+        self.classes = classes
+        self.votes = votes
+
+    def fit(self, X, y):
+        self.classes_ = np.asarray(self.classes)
+        return self
+
+    def predict(self, X):
+        return np.array([self.votes[s] for s in np.asarray(X)[:, 0, 0].astype(int)])
+
+
+def _numbered_rows(n=8):
+    """A one-channel table whose value is the row number, with any labels."""
+    return np.arange(float(n))[:, None], np.array(["a", "b"] * (n // 2))
+
+
+def test_predict_averages_the_decision_function_without_predict_proba():
+    X, y = _numbered_rows()
+    # window=4, step=2: windows start at rows 0, 2, 4; rows 2-3 lie in windows
+    # 0 and 1, rows 4-5 in windows 1 and 2. Window 0 leans weakly to "a",
+    # window 1 strongly to "b", window 2 weakly to "c".
+    scores = {0: [0.2, 0.0, -1.0], 2: [-1.0, 3.0, -1.0], 4: [-1.0, -1.0, 0.5]}
+    pipe = Pipeline([("seg", WindowSegmenter(window=4, step=2)),
+                     ("clf", _WindowScores(scores=scores))]).fit(X, y)
+    assert not hasattr(pipe, "predict_proba")
+    assert pipe.predict_windows(X).tolist() == ["a", "b", "c"]
+    # the two windows of rows 2-3 disagree: the mean decision values favour "b"
+    # (a vote would tie, and a tie must not go to the first class "a")
+    assert pipe.predict(X).tolist() == ["a", "a", "b", "b", "b", "b", "c", "c"]
+    np.testing.assert_array_equal(
+        pipe.predict(X), pipe.classes_[pipe.decision_function(X).argmax(axis=1)])
+
+
+def test_predict_averages_a_binary_decision_function():
+    X, y = _numbered_rows()
+    # one decision value per window: > 0 is classes_[1] (7), <= 0 classes_[0] (3)
+    pipe = Pipeline([("seg", WindowSegmenter(window=4, step=2)),
+                     ("clf", _WindowScores(classes=(3, 7),
+                                           scores={0: -0.2, 2: 3.0, 4: -0.5}))])
+    pipe.fit(X, np.where(y == "a", 3, 7))
+    assert pipe.predict_windows(X).tolist() == [3, 7, 3]
+    assert pipe.predict(X).tolist() == [3, 3, 7, 7, 7, 7, 3, 3]
+    assert pipe.predict(X).dtype == pipe.classes_.dtype
+    # the other way round: a strongly negative window wins over a weakly positive one
+    pipe.set_params(clf__scores={0: 0.2, 2: -3.0, 4: 0.5}).fit(X, y)
+    assert pipe.predict(X).tolist() == [7, 7, 3, 3, 3, 3, 7, 7]
+
+
+def test_predict_with_ridge_follows_the_mean_decision_function():
+    from sklearn.linear_model import RidgeClassifierCV
+
+    X, y = _interleaved_table()
+    for labels in (y, np.where(y == "walk", "walk", "rest")):
+        pipe = Pipeline([("seg", WindowSegmenter(window=50, group_column="user")),
+                         ("feat", StatFeatures()), ("sc", StandardScaler()),
+                         ("clf", RidgeClassifierCV())]).fit(X, labels)
+        dec = pipe.decision_function(X)
+        expected = (pipe.classes_[(dec > 0).astype(int)] if dec.ndim == 1
+                    else pipe.classes_[dec.argmax(axis=1)])
+        np.testing.assert_array_equal(pipe.predict(X), expected)
+        assert np.mean(pipe.predict(X) == labels) > 0.5
+
+
+def test_vote_fallback_breaks_ties_by_the_window_centred_nearest():
+    X, y = _numbered_rows()
+    # window=4, step=2: row 2 is nearer the centre of window 0 (rows 0-3) than of
+    # window 1 (rows 2-5); row 3 nearer that of window 1
+    pipe = Pipeline([("seg", WindowSegmenter(window=4, step=2)),
+                     ("clf", _WindowVotes(votes={0: "b", 2: "a", 4: "c"}))]).fit(X, y)
+    assert not hasattr(pipe, "predict_proba") and not hasattr(pipe, "decision_function")
+    assert pipe.predict(X).tolist() == ["b", "b", "b", "a", "a", "c", "c", "c"]
+    # a majority still wins over the nearest window: step=1, row 2 lies in the
+    # windows starting at rows 0 ("b", the nearest with 1), 1 and 2 ("a", "a")
+    pipe = Pipeline([("seg", WindowSegmenter(window=4, step=1)),
+                     ("clf", _WindowVotes(votes={0: "b", 1: "a", 2: "a", 3: "c",
+                                                 4: "c"}))]).fit(X, y)
+    pred = pipe.predict(X)
+    assert pred[2] == "a"
+    # row 3 lies in the windows starting at rows 0-3, voting "a", "c", "a", "c":
+    # the two nearest (centres 2.5 and 3.5) tie too, and the earlier one wins
+    pipe.set_params(clf__votes={0: "a", 1: "c", 2: "a", 3: "c", 4: "b"}).fit(X, y)
+    assert pipe.predict(X)[3] == "c"

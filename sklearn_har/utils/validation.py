@@ -346,6 +346,41 @@ def factorize(values, *, sort=True):
     return np.repeat(inverse.astype(np.int64), lengths), uniques
 
 
+def _is_missing_scalar(value):
+    """A missing group value without pandas: None, NaN or NaT."""
+    if value is None:
+        return True
+    if isinstance(value, (float, np.floating)):
+        return bool(np.isnan(value))
+    if isinstance(value, (np.datetime64, np.timedelta64)):
+        return bool(np.isnat(value))
+    return False
+
+
+def _missing_group_values(column):
+    """Where a group column has no value: NaN, None, ``pd.NA`` or NaT.
+
+    ``column`` is a pandas Series (any dtype, extension dtypes such as
+    ``"string"``, ``"Int64"`` or ``"category"`` included) or a 1-D ndarray.
+    Returns a boolean ndarray.
+    """
+    if hasattr(column, "isna"):  # a pandas Series knows its own missing values
+        return np.asarray(column.isna(), dtype=bool)
+    column = np.asarray(column)
+    kind = column.dtype.kind
+    if kind in "fc":
+        return np.isnan(column)
+    if kind in "mM":
+        return np.isnat(column)
+    if kind != "O":
+        return np.zeros(column.shape, dtype=bool)
+    try:
+        import pandas as pd
+    except ImportError:  # then no pd.NA can be in it either
+        return np.fromiter(map(_is_missing_scalar, column), dtype=bool, count=column.size)
+    return np.asarray(pd.isna(column), dtype=bool)
+
+
 def check_table(
     X,
     *,
@@ -364,7 +399,9 @@ def check_table(
         Column(s) identifying the group (user, recording). A name for a
         DataFrame, a position for both. Several columns: a run ends where any
         of them changes, and the first one is the group (e.g. ``["user",
-        "session"]``). The group columns are removed from the channels.
+        "session"]``). The group columns are removed from the channels. A
+        missing group value (NaN, None, ``pd.NA``, NaT, in any dtype) is a
+        ``ValueError``, not one more group.
     allow_nan : bool, default=False
         Let NaN / inf in the channels through.
     split_on_index_gaps : bool, default=True
@@ -451,14 +488,15 @@ def check_table(
     breaks = np.zeros(max(n_rows - 1, 0), dtype=bool)
     group_cols = []
     for j in group_pos:
-        col = np.asarray(get_col(j))
-        if col.dtype.kind == "f" and np.isnan(col).any():
+        missing = _missing_group_values(X.iloc[:, j] if columns is not None else get_col(j))
+        if missing.any():
             name = columns[j] if columns is not None else j
             raise ValueError(
-                f"The group column {name!r} contains {int(np.isnan(col).sum())} NaN "
-                f"value(s), first at row {int(np.argmax(np.isnan(col)))}; every row needs "
-                "a group."
+                f"The group column {name!r} contains {int(missing.sum())} NaN/missing "
+                f"value(s) (NaN, None, NA or NaT), first at row {int(np.argmax(missing))}; "
+                "every row needs a group."
             )
+        col = np.asarray(get_col(j))
         group_cols.append(col)
         breaks |= _changes(col)
     if group_cols:

@@ -274,3 +274,20 @@ def test_first_group_column_is_the_fallback_group():
     _, index = seg.segment(X)
     # the short recording takes its subject's nearest window instead of failing
     np.testing.assert_array_equal(index.nearest_window([8, 9]), [1, 1])
+
+
+@pytest.mark.parametrize("user", [
+    pd.Series(["anna"] * 4 + [None] * 2 + ["ben"] * 6, dtype=object),
+    pd.Series(["anna"] * 4 + [np.nan] * 2 + ["ben"] * 6, dtype=object),
+    pd.Series(["anna"] * 4 + [pd.NA] * 2 + ["ben"] * 6, dtype=object),
+    pd.Series(["anna"] * 4 + [None] * 2 + ["ben"] * 6, dtype="string"),
+    pd.Series([1] * 4 + [None] * 2 + [2] * 6, dtype="Int64"),
+], ids=["None", "nan", "pd.NA", "string-NA", "Int64-NA"])
+def test_missing_group_is_refused_not_one_more_group(user):
+    X = pd.DataFrame({"user": user, "acc": np.arange(12.0)})
+    seg = WindowSegmenter(window=4, step=4, group_column="user")
+    match = r"group column 'user' contains 2 NaN/missing value\(s\).*first at row 4"
+    with pytest.raises(ValueError, match=match):
+        seg.fit_resample(X, np.zeros(12))
+    with pytest.raises(ValueError, match=match):
+        seg.fit(X.dropna()).transform(X)

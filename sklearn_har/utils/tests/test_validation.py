@@ -151,3 +151,57 @@ def test_factorize_matches_np_unique(values):
     np.testing.assert_array_equal(uniques[codes], values)
     _, first = np.unique(values, return_index=True)
     assert uniques.tolist() == values[np.sort(first)].tolist()
+
+
+_MISSING_GROUP = r"group column 'user' contains 2 NaN/missing value\(s\).*first at row 2"
+
+
+@pytest.mark.parametrize("missing", [None, np.nan, pd.NA, pd.NaT],
+                         ids=["None", "nan", "pd.NA", "pd.NaT"])
+def test_table_refuses_missing_values_in_an_object_group_column(missing):
+    user = pd.Series(["anna", "anna", missing, "ben", missing, "ben"], dtype=object)
+    X = pd.DataFrame({"user": user, "acc": np.arange(6.0)})
+    with pytest.raises(ValueError, match=_MISSING_GROUP):
+        check_table(X, group_column="user")
+
+
+@pytest.mark.parametrize("dtype", ["string", "Int64", "category", "datetime64[ns]"])
+def test_table_refuses_missing_values_in_a_pandas_dtype_group_column(dtype):
+    values = {"string": ["anna", "ben"], "Int64": [1, 2], "category": ["anna", "ben"],
+              "datetime64[ns]": pd.to_datetime(["2024-01-01", "2024-01-02"])}[dtype]
+    a, b = values
+    user = pd.Series([a, a, None, b, None, b]).astype(dtype)
+    assert user.isna().sum() == 2
+    X = pd.DataFrame({"user": user, "acc": np.arange(6.0)})
+    with pytest.raises(ValueError, match=_MISSING_GROUP):
+        check_table(X, group_column="user")
+    # without missing values the same dtype is a group column like any other
+    X["user"] = pd.Series([a, a, a, b, b, b]).astype(dtype)
+    t = check_table(X, group_column="user")
+    assert t.group_codes.tolist() == [0, 0, 0, 1, 1, 1]
+    assert t.run_starts.tolist() == [0, 3, 6]
+
+
+def test_table_refuses_missing_values_in_any_group_column_and_numpy_objects():
+    X = pd.DataFrame({"user": ["anna"] * 3 + ["ben"] * 3,
+                      "session": ["s1", "s1", None, "s2", np.nan, "s2"],
+                      "acc": np.arange(6.0)})
+    with pytest.raises(ValueError, match=r"group column 'session' contains 2 NaN/missing"):
+        check_table(X, group_column=["user", "session"])
+    A = np.array([["anna", 0.0], ["anna", 1.0], [None, 2.0], ["ben", 3.0],
+                  [float("nan"), 4.0]], dtype=object)
+    with pytest.raises(ValueError, match=r"group column 0 contains 2 NaN/missing value\(s\) "
+                                         r"\(NaN, None, NA or NaT\), first at row 2"):
+        check_table(A, group_column=0)
+
+
+def test_missing_group_values_without_pandas(monkeypatch):
+    import sys
+
+    from sklearn_har.utils.validation import _missing_group_values
+
+    col = np.array(["a", None, float("nan"), np.datetime64("NaT"), 0, "b"], dtype=object)
+    monkeypatch.setitem(sys.modules, "pandas", None)  # `import pandas` fails
+    assert _missing_group_values(col).tolist() == [False, True, True, True, False, False]
+    assert not _missing_group_values(np.array(["a", "b"])).any()
+    assert _missing_group_values(np.array([1.0, np.nan])).tolist() == [False, True]

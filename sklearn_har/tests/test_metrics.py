@@ -10,6 +10,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import (
     accuracy_score,
     balanced_accuracy_score,
+    classification_report,
     f1_score,
     make_scorer,
     precision_score,
@@ -273,8 +274,9 @@ def test_har_report_equals_sklearn_metrics_multiclass():
         for name, func in [("precision", precision_score), ("recall", recall_score),
                            ("f1", f1_score)]:
             expected[f"{name}_{average}"] = func(y, y_pred, average=average)
-    assert report == pytest.approx(expected)
-    assert report.keys() == expected.keys()
+    scalars = {k: v for k, v in report.items() if k != "per_class"}
+    assert scalars == pytest.approx(expected)
+    assert scalars.keys() == expected.keys()
     assert 0.5 < report["accuracy"] < 1.0  # a model that errs: the check means something
 
 
@@ -298,13 +300,82 @@ def test_har_report_without_proba_has_no_proba_metrics_and_rounds():
 
 def test_format_report_shows_every_metric_in_two_columns():
     report = har_report(Y_TRUE, Y_PRED)
+    scalars = {k: v for k, v in report.items() if k != "per_class"}
     lines = format_report(report).splitlines()
+    if "" in lines:  # the per-class table comes after a blank line
+        lines = lines[:lines.index("")]
     assert lines[0].split() == ["metric", "value"]
-    assert len(lines) == len(report) + 2
+    assert len(lines) == len(scalars) + 2
     rows = dict(line.split() for line in lines[2:])
     assert rows["g_mean"] == f"{PER_CLASS.mean():.4f}"
     assert rows["n_samples"] == "10"
     assert len({len(line) for line in lines}) == 1  # aligned
+
+
+# Per class, by hand from the confusion above (precision, recall, F1, support):
+#   a: 3/3, 3/4, 6/7, 4     b: 2/3, 2/4, 4/7, 4     c: 2/4, 2/2, 2/3, 2
+PER_CLASS_SCORES = {
+    "a": {"precision": 1.0, "recall": 0.75, "f1-score": 6 / 7, "support": 4},
+    "b": {"precision": 2 / 3, "recall": 0.5, "f1-score": 4 / 7, "support": 4},
+    "c": {"precision": 0.5, "recall": 1.0, "f1-score": 2 / 3, "support": 2},
+}
+
+
+def test_har_report_has_per_class_scores():
+    report = har_report(Y_TRUE, Y_PRED)
+    assert list(report["per_class"]) == ["a", "b", "c"]
+    for name, expected in PER_CLASS_SCORES.items():
+        assert report["per_class"][name] == pytest.approx(expected)
+        assert isinstance(report["per_class"][name]["support"], int)
+    f1 = [scores["f1-score"] for scores in report["per_class"].values()]
+    assert report["f1_macro"] == pytest.approx(np.mean(f1))
+    rounded = har_report(Y_TRUE, Y_PRED, digits=3)["per_class"]
+    assert rounded["a"] == {"precision": 1.0, "recall": 0.75, "f1-score": 0.857, "support": 4}
+
+
+def test_har_report_per_class_equals_sklearn_classification_report():
+    clf, X, y = _fitted_model(3)
+    y_pred, y_proba = clf.predict(X), clf.predict_proba(X)
+    report = har_report(y, y_pred, y_proba, labels=clf.classes_)
+    expected = classification_report(y, y_pred, labels=clf.classes_, output_dict=True,
+                                     zero_division=0)
+    assert list(report["per_class"]) == clf.classes_.tolist()
+    for name in clf.classes_:
+        assert report["per_class"][name] == pytest.approx(expected[name])
+    # integer labels: keys are their str, as in classification_report
+    ints = har_report([0, 0, 1, 2], [0, 1, 1, 2])
+    assert list(ints["per_class"]) == ["0", "1", "2"]
+    assert ints["per_class"]["1"] == pytest.approx(
+        classification_report([0, 0, 1, 2], [0, 1, 1, 2], output_dict=True)["1"])
+
+
+def test_har_report_per_class_follows_labels_and_target_names():
+    named = har_report(Y_TRUE, Y_PRED, target_names=["sit", "walk", "run"])
+    assert list(named["per_class"]) == ["sit", "walk", "run"]
+    assert named["per_class"]["walk"] == pytest.approx(PER_CLASS_SCORES["b"])
+    # labels choose and order the classes; one absent from the data scores 0
+    with pytest.warns(UndefinedMetricWarning, match="G-mean is undefined for label"):
+        picked = har_report(Y_TRUE, Y_PRED, labels=["c", "a", "z"])
+    assert list(picked["per_class"]) == ["c", "a", "z"]
+    assert picked["per_class"]["c"] == pytest.approx(PER_CLASS_SCORES["c"])
+    assert picked["per_class"]["z"] == {"precision": 0.0, "recall": 0.0, "f1-score": 0.0,
+                                        "support": 0}
+    with pytest.raises(ValueError, match="3 classes but 2 target_names"):
+        har_report(Y_TRUE, Y_PRED, target_names=["sit", "walk"])
+
+
+def test_format_report_has_one_row_per_class():
+    report = har_report(Y_TRUE, Y_PRED, target_names=["sit", "walk", "run"])
+    lines = format_report(report).splitlines()
+    assert "per_class" not in "\n".join(lines)  # not a row of the metric table
+    start = lines.index("") + 1
+    assert lines[start].split() == ["class", "precision", "recall", "f1-score", "support"]
+    rows = {line.split()[0]: line.split()[1:] for line in lines[start + 2:]}
+    assert rows == {"sit": ["1.0000", "0.7500", "0.8571", "4"],
+                    "walk": ["0.6667", "0.5000", "0.5714", "4"],
+                    "run": ["0.5000", "1.0000", "0.6667", "2"]}
+    assert len({len(line) for line in lines[start:]}) == 1  # aligned
+    assert format_report(report, digits=2).splitlines()[start + 2].split()[1] == "1.00"
 
 
 # ---------------------------------------------------------------- scorers

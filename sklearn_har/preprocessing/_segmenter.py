@@ -12,13 +12,10 @@ from sklearn.utils import TransformerTags
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import ShortRunWarning
 from ..utils.validation import check_row_labels, check_table, factorize
 
 __all__ = ["WindowSegmenter", "WindowIndex", "ShortRunWarning"]
-
-
-class ShortRunWarning(UserWarning):
-    """Some runs of rows are shorter than the window and give no window."""
 
 
 def _window_layout(run_starts, window, step):

@@ -209,6 +209,9 @@ class StatFeatures(TransformerMixin, BaseEstimator):
     channel_names : array-like of str or None, default=None
         Names of the input channels, used by :meth:`get_feature_names_out`
         when no ``input_features`` are passed. None: ``"ch0"``, ``"ch1"``, ...
+    check_axes : bool, default=True
+        Refuse windows with more channels than time steps at ``fit`` (they are
+        almost always ``(n, T, C)`` with the axes swapped); False accepts them.
 
     Attributes
     ----------
@@ -268,6 +271,7 @@ class StatFeatures(TransformerMixin, BaseEstimator):
         "n_bands": [Interval(Integral, 1, None, closed="left")],
         "fs": [Interval(Real, 0, None, closed="neither"), None],
         "channel_names": ["array-like", None],
+        "check_axes": ["boolean"],
     }
 
     def __init__(
@@ -278,12 +282,14 @@ class StatFeatures(TransformerMixin, BaseEstimator):
         n_bands=4,
         fs=None,
         channel_names=None,
+        check_axes=True,
     ):
         self.features = features
         self.quantiles = quantiles
         self.n_bands = n_bands
         self.fs = fs
         self.channel_names = channel_names
+        self.check_axes = check_axes
 
     def _resolve_features(self):
         if isinstance(self.features, str):  # "all", the only string allowed

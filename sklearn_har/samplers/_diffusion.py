@@ -3,6 +3,7 @@
 import copy
 import numbers
 import time
+import warnings
 
 import numpy as np
 import torch
@@ -11,6 +12,7 @@ from imblearn.utils import check_sampling_strategy
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import FewSamplesWarning
 from ..nn.diffusion import (
     ClassifierFreeGuidance,
     CosineSchedule,
@@ -22,10 +24,13 @@ from ..nn.diffusion import (
     drop_class_information,
     window_statistics,
 )
+from ..utils._progress import show_progress
+from ..utils.validation import check_labels_present
 from ._validation import check_windows_X_y
 
 __all__ = ["DiffusionAugmenter"]
 
+MIN_CLASS_WINDOWS = 10  # below: FewSamplesWarning for a class to oversample
 _X0_CLIP = 6.0  # standardised data: predicted clean windows are clipped to +-6 std
 
 
@@ -159,8 +164,22 @@ class DiffusionAugmenter(BaseOverSampler):
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the training batches and noise, and the
         sampling noise: with an int, the same synthetic windows on CPU.
-    verbose : int, default=0
-        1 shows progress bars for training and sampling and a summary line.
+    check_axes : bool, default=True
+        Refuse windows with more channels than time steps at ``fit`` (they are
+        almost always ``(n, T, C)`` with the axes swapped); False accepts them.
+    verbose : "auto" or int, default="auto"
+        Progress bars for training and sampling and a summary line: ``"auto"``
+        shows them when standard error is a terminal (interactive use), 1
+        always, 0 never.
+
+    Warns
+    -----
+    FewSamplesWarning
+        When a class to oversample has fewer than ``MIN_CLASS_WINDOWS`` (10)
+        windows: its synthetic windows can only vary around those few (a class
+        of one window would give dozens of copies of one shape). The class is
+        still oversampled as asked; lower ``sampling_strategy`` for it or
+        collect more windows.
 
     Attributes
     ----------
@@ -222,7 +241,8 @@ class DiffusionAugmenter(BaseOverSampler):
         loss_weighting="eq12",
         device="auto",
         random_state=None,
-        verbose=0,
+        check_axes=True,
+        verbose="auto",
     ):
         super().__init__(sampling_strategy=sampling_strategy)
         self.synthetic_ratio = synthetic_ratio
@@ -243,6 +263,7 @@ class DiffusionAugmenter(BaseOverSampler):
         self.loss_weighting = loss_weighting
         self.device = device
         self.random_state = random_state
+        self.check_axes = check_axes
         self.verbose = verbose
 
     # ------------------------------------------------------------------
@@ -285,6 +306,17 @@ class DiffusionAugmenter(BaseOverSampler):
             raise ValueError(
                 f"guidance_scale={self.guidance_scale!r} needs a model trained with "
                 "class_dropout > 0 (the unconditional branch); got class_dropout=0."
+            )
+        if not isinstance(self.check_axes, (bool, np.bool_)):
+            raise ValueError(
+                f"The 'check_axes' parameter of {name} must be a bool. "
+                f"Got {self.check_axes!r} instead."
+            )
+        v = self.verbose
+        if not (v == "auto" if isinstance(v, str) else isinstance(v, numbers.Integral)):
+            raise ValueError(
+                f"The 'verbose' parameter of {name} must be 'auto' or an int. "
+                f"Got {v!r} instead."
             )
         if not isinstance(self.match_statistics, (bool, np.bool_)):
             raise ValueError(
@@ -345,9 +377,11 @@ class DiffusionAugmenter(BaseOverSampler):
         self
         """
         self._check_params()
+        check_labels_present(y)
         check_classification_targets(y)
         Xw, y, _ = self._check_X_y(X, y)
         self.sampling_strategy_ = self._strategy(y)
+        self._warn_few_windows(y)
         self._train(Xw, y)
         return self
 
@@ -392,7 +426,7 @@ class DiffusionAugmenter(BaseOverSampler):
         pending = []
         t0 = time.perf_counter()
         steps = range(int(self.max_iter))
-        bar = _progress(self.verbose > 0, "diffusion training", int(self.max_iter))
+        bar = _progress(show_progress(self.verbose), "diffusion training", int(self.max_iter))
         model.train()
         for it in bar(steps) if bar else steps:
             idx = torch.randint(0, n, (bs,), generator=gen).to(device)
@@ -428,7 +462,7 @@ class DiffusionAugmenter(BaseOverSampler):
         final = ema if ema is not None else model
         final.eval()
         self.model_ = final
-        if self.verbose:
+        if show_progress(self.verbose):
             print(
                 f"[DiffusionAugmenter] trained {self.max_iter} steps in {self.fit_time_:.1f} s "
                 f"on {device}; loss {self.loss_curve_[0]:.4f} -> {self.loss_curve_[-1]:.4f}"
@@ -473,7 +507,7 @@ class DiffusionAugmenter(BaseOverSampler):
                 torch.from_numpy(proto_z[labels[sl]].astype(np.float32)).to(device),
             )
             shape = (len(yb), C, L)
-            bar = _progress(self.verbose > 0, f"diffusion sampling ({sampler})", steps_total)
+            bar = _progress(show_progress(self.verbose), f"diffusion sampling ({sampler})", steps_total)
             if sampler == "ddpm":
                 x = ddpm_sample(model, self.schedule_, f, yb, shape, generator, _X0_CLIP, bar)
             else:
@@ -551,10 +585,32 @@ class DiffusionAugmenter(BaseOverSampler):
         y_resampled : ndarray of shape (n + n_synthetic,)
         """
         self._check_params()
+        check_labels_present(y)
         return super().fit_resample(X, y, **params)
+
+    def _warn_few_windows(self, y):
+        labels, counts = np.unique(y, return_counts=True)
+        few = [
+            (label, int(count)) for label, count in zip(labels.tolist(), counts.tolist())
+            if count < MIN_CLASS_WINDOWS and self.sampling_strategy_.get(label, 0) > 0
+        ]
+        if few:
+            details = "; ".join(
+                f"{self.sampling_strategy_[label]} synthetic window(s) of class "
+                f"{label!r} from {count} real window(s)" for label, count in few
+            )
+            warnings.warn(
+                f"{type(self).__name__} is asked for {details}. With fewer than "
+                f"{MIN_CLASS_WINDOWS} windows the synthetic ones can only vary around "
+                "those few. Collect more windows of the class, or lower "
+                "sampling_strategy (or synthetic_ratio) for it.",
+                FewSamplesWarning,
+                stacklevel=4,
+            )
 
     def _fit_resample(self, X, y):
         self.sampling_strategy_ = self._strategy(y)
+        self._warn_few_windows(y)
         self._train(X, y)
         index = {c: i for i, c in enumerate(self.classes_.tolist())}
         counts = {index[c]: n for c, n in self.sampling_strategy_.items()}

@@ -13,14 +13,11 @@ from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import check_is_fitted
 
+from ..exceptions import NoDangerWarning
+from ..utils.validation import channel_feature_names_out, check_labels_present
 from ._validation import check_windows_X_y
 
 __all__ = ["BorderlineSMOTE", "NoDangerWarning"]
-
-
-class NoDangerWarning(UserWarning):
-    """A class to over-sample got no synthetic window: none of its windows is
-    "in danger", so Borderline-SMOTE has nothing to interpolate from."""
 
 
 def _label(value):
@@ -85,6 +82,9 @@ class BorderlineSMOTE(BaseOverSampler):
     kind : {"borderline-1", "borderline-2"}, default="borderline-1"
         Interpolate towards neighbours of the same class only (1) or towards
         any neighbour (2).
+    check_axes : bool, default=True
+        Refuse windows with more channels than time steps at ``fit`` (they are
+        almost always ``(n, T, C)`` with the axes swapped); False accepts them.
 
     Attributes
     ----------
@@ -184,6 +184,7 @@ class BorderlineSMOTE(BaseOverSampler):
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "m_neighbors": [Interval(Integral, 1, None, closed="left")],
         "kind": [StrOptions({"borderline-1", "borderline-2"})],
+        "check_axes": ["boolean"],
     }
 
     def __init__(
@@ -194,12 +195,24 @@ class BorderlineSMOTE(BaseOverSampler):
         k_neighbors=5,
         m_neighbors=10,
         kind="borderline-1",
+        check_axes=True,
     ):
         self.sampling_strategy = sampling_strategy
         self.random_state = random_state
         self.k_neighbors = k_neighbors
         self.m_neighbors = m_neighbors
         self.kind = kind
+        self.check_axes = check_axes
+
+    def fit(self, X, y, **params):
+        """Check the inputs and the sampling strategy (imbalanced-learn's ``fit``)."""
+        check_labels_present(y)
+        return super().fit(X, y, **params)
+
+    def fit_resample(self, X, y, **params):
+        """Resample the windows; see the class docstring."""
+        check_labels_present(y)
+        return super().fit_resample(X, y, **params)
 
     # -- validation (called by imblearn's fit / fit_resample) ------------------
     def _check_X_y(self, X, y, accept_sparse=None):
@@ -296,17 +309,8 @@ class BorderlineSMOTE(BaseOverSampler):
         feature_names_out : ndarray of str objects
         """
         check_is_fitted(self, "n_features_in_")
-        if getattr(self, "_flat_input", True):
-            return super().get_feature_names_out(input_features)
-        if input_features is None:
-            return np.asarray([f"ch{c}" for c in range(self.n_channels_in_)], dtype=object)
-        if len(input_features) != self.n_channels_in_:
-            raise ValueError(
-                "input_features should have length equal to the number of channels "
-                f"({self.n_channels_in_}): they name the channels of the windows; got "
-                f"{len(input_features)}."
-            )
-        return np.asarray(input_features, dtype=object)
+        return channel_feature_names_out(
+            self, input_features, flat_input=getattr(self, "_flat_input", True))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -4,7 +4,7 @@ import numpy as np
 from imblearn.utils import check_target_type
 from sklearn.utils import column_or_1d
 
-from ..utils.validation import validate_windows
+from ..utils.validation import check_labels_present, validate_windows
 
 
 def check_windows_X_y(sampler, X, y):
@@ -14,6 +14,8 @@ def check_windows_X_y(sampler, X, y):
     returns ``(X, y, binarize_y, flat_input)``; ``binarize_y`` as imblearn's
     ``check_target_type`` (one-vs-all targets are resampled as labels).
     """
+    if y is not None:
+        check_labels_present(y)
     y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
     ndim = getattr(X, "ndim", None)
     flat_input = (np.asarray(X).ndim if ndim is None else ndim) == 2

@@ -28,6 +28,8 @@ __all__ = [
     "validate_windows",
     "check_table",
     "check_row_labels",
+    "check_labels_present",
+    "check_axes_order",
     "StreamTable",
     "is_dataframe",
 ]
@@ -171,6 +173,47 @@ def check_windows(X, *, allow_nan=False, input_name="X", dtype=np.float32, copy=
     return X
 
 
+def input_ndim(X):
+    """Number of dimensions of an array-like as given (before any reshaping)."""
+    ndim = getattr(X, "ndim", None)
+    return np.asarray(X).ndim if ndim is None else ndim
+
+
+def check_axes_order(X, estimator=None):
+    """Refuse windows with more channels than time steps (probably ``(n, T, C)``).
+
+    HAR windows are channels first and hold far more time steps than channels;
+    the other way round almost always means the two axes are swapped, and a
+    network would train on it without complaint. An ``estimator`` whose
+    ``check_axes`` parameter is False switches the rule off.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_har.utils.validation import check_axes_order
+    >>> check_axes_order(np.zeros((2, 3, 50)))
+    >>> check_axes_order(np.zeros((2, 50, 3)))
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds windows of 50 channel(s) x 3 time step(s): more channels than time steps...
+    """
+    if estimator is not None and getattr(estimator, "check_axes", True) is False:
+        return
+    _, n_channels, n_timesteps = X.shape
+    if n_channels <= n_timesteps:
+        return
+    owner = f" to {type(estimator).__name__}" if estimator is not None else ""
+    opt_out = (" If your windows really have more channels than time steps, pass "
+               "check_axes=False" + (f" to {type(estimator).__name__}" if estimator
+                                     is not None else "") + ".")
+    raise ValueError(
+        f"X holds windows of {n_channels} channel(s) x {n_timesteps} time step(s): "
+        f"more channels than time steps, which usually means the axes are swapped. "
+        f"Windows{owner} are channels first, {_WINDOWS_SHAPE}; for windows of shape "
+        f"(n_windows, n_timesteps, n_channels) use X.transpose(0, 2, 1).{opt_out}"
+    )
+
+
 def validate_windows(estimator, X, *, reset, allow_nan=False, skip_check=False):
     """Validate windows for a fitted/fitting window estimator.
 
@@ -178,6 +221,10 @@ def validate_windows(estimator, X, *, reset, allow_nan=False, skip_check=False):
     ``n_timesteps_in_`` and ``n_features_in_ = n_channels_in_ * n_timesteps_in_``
     (for 2-D input this is scikit-learn's usual ``X.shape[1]``), and
     ``feature_names_in_`` for a 2-D DataFrame.
+
+    At ``reset`` (fit), 3-D windows with more channels than time steps are
+    refused as probably swapped (:func:`check_axes_order`), unless the
+    estimator's ``check_axes`` parameter is False.
 
     ``skip_check`` leaves out the length check (for estimators that accept any
     window length after fit); the channel count is always checked.
@@ -189,9 +236,12 @@ def validate_windows(estimator, X, *, reset, allow_nan=False, skip_check=False):
         if reset:
             estimator.n_channels_in_, estimator.n_timesteps_in_ = 1, X.shape[1]
         return check_windows(X, allow_nan=allow_nan)
+    three_d = input_ndim(X) == 3
     Xw = check_windows(X, allow_nan=allow_nan)
     _, n_channels, n_timesteps = Xw.shape
     if reset:
+        if three_d:
+            check_axes_order(Xw, estimator)
         estimator.n_channels_in_ = n_channels
         estimator.n_timesteps_in_ = n_timesteps
         estimator.n_features_in_ = n_channels * n_timesteps
@@ -214,6 +264,30 @@ def validate_windows(estimator, X, *, reset, allow_nan=False, skip_check=False):
             f"channel(s) x {n_timesteps} time steps.{hint}"
         )
     return Xw
+
+
+def channel_feature_names_out(estimator, input_features, *, flat_input):
+    """Output names of a step whose output windows keep the input's channels.
+
+    For 3-D windows the names are the channels' (``input_features``, one per
+    channel, or ``"ch0"``, ``"ch1"``, ...), as
+    :class:`~sklearn_har.StatFeatures` reads them after the step; for 2-D input
+    they are scikit-learn's usual names of the columns.
+    """
+    from sklearn.utils.validation import _check_feature_names_in
+
+    if flat_input:
+        return _check_feature_names_in(estimator, input_features)
+    n_channels = estimator.n_channels_in_
+    if input_features is None:
+        return np.asarray([f"ch{c}" for c in range(n_channels)], dtype=object)
+    if len(input_features) != n_channels:
+        raise ValueError(
+            "input_features should have length equal to the number of channels "
+            f"({n_channels}): they name the channels of the windows; got "
+            f"{len(input_features)}."
+        )
+    return np.asarray(input_features, dtype=object)
 
 
 @dataclass
@@ -550,18 +624,62 @@ def check_row_labels(y, n_rows, *, input_name="y"):
             f"{input_name} has {y.shape[0]} labels but the table has {n_rows} rows; "
             "expected one label per row."
         )
-    if y.dtype.kind == "f" and np.isnan(y).any():
-        raise ValueError(
-            f"{input_name} contains {int(np.isnan(y).sum())} NaN label(s), first at row "
-            f"{int(np.argmax(np.isnan(y)))}. Give unlabelled rows a label value and "
-            "pass it as ignore_label."
-        )
-    if y.dtype.kind == "O":
-        # keep object labels (mixed / strings); reject None which would not sort
-        missing = np.array([v is None for v in y])
-        if missing.any():
-            raise ValueError(
-                f"{input_name} contains {int(missing.sum())} None label(s), first at "
-                f"row {int(np.argmax(missing))}."
-            )
+    check_labels_present(
+        y, unit="row", input_name=input_name,
+        hint="Give unlabelled rows a label value and pass it as ignore_label.")
     return y
+
+
+def _is_missing(value):
+    """None, a float NaN, pandas' NA / NaT (pandas is not imported to find out)."""
+    if value is None:
+        return True
+    if isinstance(value, float):
+        return value != value
+    return type(value).__name__ in ("NAType", "NaTType")
+
+
+def check_labels_present(y, *, unit="window", input_name="y", hint=None):
+    """Refuse missing labels (None, NaN, ``pd.NA``), naming how many and where.
+
+    scikit-learn's own message for these is "Unknown label type: unknown";
+    this says which labels are missing.
+
+    Parameters
+    ----------
+    y : ndarray of shape (n,)
+    unit : str, default="window"
+        What a label belongs to ("window" or "row"), for the message.
+    input_name : str, default="y"
+    hint : str or None
+        Appended to the message (what to do instead).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn_har.utils.validation import check_labels_present
+    >>> check_labels_present(np.array(["sit", None, "walk"], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: y contains 1 missing label(s) (None, NaN or pd.NA), the first at window 1...
+    """
+    if y is None:  # no labels at all: the caller's own message
+        return
+    y = np.asarray(y)
+    if y.dtype.kind == "f":
+        missing = np.isnan(y)
+    elif y.dtype.kind == "O":
+        missing = np.fromiter((_is_missing(v) for v in y.ravel()), dtype=bool,
+                              count=y.size).reshape(y.shape)
+    else:
+        return
+    if y.ndim > 1:
+        missing = missing.any(axis=tuple(range(1, y.ndim)))
+    if not missing.any():
+        return
+    first = int(np.argmax(missing))
+    raise ValueError(
+        f"{input_name} contains {int(missing.sum())} missing label(s) (None, NaN or "
+        f"pd.NA), the first at {unit} {first}; every {unit} needs a label. "
+        + (hint or f"Drop the unlabelled {unit}s or give them a label value.")
+    )

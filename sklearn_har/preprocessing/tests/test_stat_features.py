@@ -160,7 +160,7 @@ def test_constant_channels_give_the_documented_finite_values():
 
 
 def test_one_time_step_windows_give_finite_values():
-    Xt = StatFeatures().fit_transform(np.arange(6.0).reshape(2, 3, 1))
+    Xt = StatFeatures(check_axes=False).fit_transform(np.arange(6.0).reshape(2, 3, 1))
     assert Xt.shape == (2, 3 * (len(FEATURES) - 2 + 5 + 4))
     assert np.all(np.isfinite(Xt))
 
@@ -291,3 +291,11 @@ def test_transform_of_many_windows_matches_blockwise_and_per_window(windows):
     Xt = sf.transform(many)
     np.testing.assert_allclose(Xt, np.concatenate([sf.transform(windows)] * 60), rtol=1e-12)
     np.testing.assert_allclose(Xt[:3], np.vstack([sf.transform(w[None]) for w in windows[:3]]))
+
+
+def test_swapped_axes_are_refused_at_fit_with_the_hint():
+    X = np.random.default_rng(0).normal(size=(10, 128, 6))  # (n, T, C): 128 "channels"
+    with pytest.raises(ValueError, match=r"128 channel\(s\) x 6 time step\(s\).*"
+                                         r"transpose\(0, 2, 1\).*check_axes=False"):
+        StatFeatures().fit(X)
+    assert StatFeatures().fit_transform(X.transpose(0, 2, 1)).shape[0] == 10

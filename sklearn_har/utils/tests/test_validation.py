@@ -131,7 +131,7 @@ def test_row_labels():
     assert check_row_labels(np.array([[1], [2]]), 2).tolist() == [1, 2]
     with pytest.raises(ValueError, match="y has 3 labels but the table has 2 rows"):
         check_row_labels([1, 2, 3], 2)
-    with pytest.raises(ValueError, match="1 NaN label"):
+    with pytest.raises(ValueError, match="1 missing label.*row 1"):
         check_row_labels([1.0, np.nan], 2)
     with pytest.raises(ValueError, match="one label per row"):
         check_row_labels(np.zeros((2, 2)), 2)

@@ -1,0 +1,32 @@
+"""Warnings and errors of sklearn_har, in one place (no torch needed to import them)."""
+
+__all__ = [
+    "DivergenceWarning",
+    "FewSamplesWarning",
+    "NoDangerWarning",
+    "NonFiniteLossError",
+    "ShortRunWarning",
+]
+
+
+class NonFiniteLossError(FloatingPointError):
+    """The training or validation loss became NaN or infinite."""
+
+
+class DivergenceWarning(RuntimeWarning):
+    """Training diverged with finite numbers: the loss grew by orders of magnitude,
+    or the validation predictions collapsed to a single class."""
+
+
+class FewSamplesWarning(UserWarning):
+    """A class has too few windows for what is asked of it (e.g. a generative
+    model is asked for many synthetic windows of a class it saw only a few times)."""
+
+
+class NoDangerWarning(UserWarning):
+    """A class to over-sample got no synthetic window: none of its windows is
+    "in danger", so Borderline-SMOTE has nothing to interpolate from."""
+
+
+class ShortRunWarning(UserWarning):
+    """Some runs of rows are shorter than the window and give no window."""

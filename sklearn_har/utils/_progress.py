@@ -1,0 +1,30 @@
+"""When long work shows progress: one rule for samplers and classifiers."""
+
+import sys
+
+__all__ = ["show_progress"]
+
+
+def show_progress(verbose, stream=None):
+    """Whether to show progress for a ``verbose`` setting.
+
+    ``"auto"`` shows it when ``stream`` (default: ``sys.stderr``, where
+    progress bars go) is a terminal, so an interactive user sees long work
+    advance while logs, CI and parallel workers stay quiet; any int or bool
+    is taken as is (``0`` / ``False`` silences).
+
+    Examples
+    --------
+    >>> import io
+    >>> from sklearn_har.utils._progress import show_progress
+    >>> show_progress("auto", stream=io.StringIO()), show_progress(1), show_progress(0)
+    (False, True, False)
+    """
+    if isinstance(verbose, str) and verbose == "auto":
+        stream = sys.stderr if stream is None else stream
+        isatty = getattr(stream, "isatty", None)
+        try:
+            return bool(isatty and isatty())
+        except (ValueError, OSError):  # closed stream
+            return False
+    return bool(verbose) and verbose > 0

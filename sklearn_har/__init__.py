@@ -7,7 +7,7 @@ features (:class:`StatFeatures`) or fed to deep classifiers, inside a
 
 from .classifiers import CNNClassifier, NeuralWindowClassifier
 from .pipeline import Pipeline, make_pipeline
-from .preprocessing import StatFeatures, WindowSegmenter
+from .preprocessing import StatFeatures, WindowScaler, WindowSegmenter
 from .samplers import BorderlineSMOTE, DiffusionAugmenter
 
 __version__ = "0.1.0.dev0"
@@ -17,6 +17,7 @@ __all__ = [
     "make_pipeline",
     "WindowSegmenter",
     "StatFeatures",
+    "WindowScaler",
     "BorderlineSMOTE",
     "DiffusionAugmenter",
     "CNNClassifier",

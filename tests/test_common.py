@@ -45,6 +45,8 @@ INSTANCES = {
     "NeuralWindowClassifier": [sklearn_har.NeuralWindowClassifier(
         CNN1D, criterion=SmoothFocalCELoss, module__channels=(8,), max_epochs=10,
         lr=0.03, batch_size=32, verbose=0, random_state=0)],
+    "WindowScaler": [sklearn_har.WindowScaler(),
+                     sklearn_har.WindowScaler(with_mean=False)],
     "StatFeatures": [sklearn_har.StatFeatures(),
                      sklearn_har.StatFeatures(features=["mean", "skew"], fs=50.0)],
 }

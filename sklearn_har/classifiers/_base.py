@@ -1,10 +1,13 @@
 """The skorch base classifier of every deep HAR model in sklearn_har."""
 
+import contextlib
 import copy
 import inspect
 import math
 import numbers
 import random
+import signal
+import threading
 import warnings
 
 import numpy as np
@@ -12,15 +15,24 @@ import torch
 from sklearn.exceptions import NotFittedError
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import column_or_1d
-from skorch import NeuralNet, NeuralNetClassifier
-from skorch.callbacks import Callback, EpochTimer, PassthroughScoring, PrintLog, ProgressBar
+from skorch import NeuralNetClassifier
+from skorch.callbacks import (
+    Callback,
+    EarlyStopping,
+    EpochTimer,
+    PassthroughScoring,
+    PrintLog,
+    ProgressBar,
+)
 from skorch.dataset import get_len, unpack_data
 from skorch.utils import to_tensor
 from torch.utils.data import DataLoader
 
-from ..callbacks import ValidationScores
+from ..callbacks import DivergenceMonitor, ValidationScores
+from ..exceptions import NonFiniteLossError
 from ..nn.losses import balanced_class_weights
-from ..utils.validation import validate_windows
+from ..preprocessing import WindowScaler
+from ..utils.validation import check_labels_present, validate_windows
 from ._data import BatchLoader, WindowDataset, WindowValidSplit
 
 __all__ = ["NeuralWindowClassifier", "NonFiniteLossError"]
@@ -28,8 +40,35 @@ __all__ = ["NeuralWindowClassifier", "NonFiniteLossError"]
 _DEFAULT_SPLIT = WindowValidSplit(0.2)
 
 
-class NonFiniteLossError(FloatingPointError):
-    """The training or validation loss became NaN or infinite."""
+class _SigintSeen:
+    received = False
+
+
+@contextlib.contextmanager
+def _watch_sigint():
+    """Note whether SIGINT (Ctrl-C) arrives, keeping the current handler's effect.
+
+    Signal handlers can only be set in the main thread; elsewhere nothing is
+    installed and ``received`` stays False.
+    """
+    seen = _SigintSeen()
+    if threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous):  # SIG_IGN / SIG_DFL: leave them alone
+        yield seen
+        return
+
+    def handler(signum, frame):
+        seen.received = True
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
 
 def _softmax(logits):
@@ -90,9 +129,39 @@ class NeuralWindowClassifier(NeuralNetClassifier):
       shuffled by a generator seeded from it: two fits give identical
       predictions on CPU. (Seeding the global generators is a side effect, as
       with ``torch.manual_seed``.)
-    - **Devices:** ``device="auto"`` takes CUDA when available. A pickle or
-      joblib round trip is exact; a model trained on a GPU loads on a CPU-only
-      machine (skorch maps the weights and warns).
+    - **Devices:** ``device="auto"`` takes CUDA when available, resolved at
+      ``fit`` (``get_params()`` keeps ``"auto"``). Unfitted and fitted models
+      pickle, deep-copy and ``clone`` (so ``GridSearchCV(..., n_jobs=2)`` and
+      joblib work); a pickle round trip of a fitted model predicts exactly the
+      same, and a model trained on a GPU loads on a CPU-only machine (skorch
+      maps the weights and warns).
+    - **Inputs are standardised** (``normalize=True``): each channel by its
+      mean and standard deviation over the training windows
+      (:class:`~sklearn_har.WindowScaler`, kept as ``input_scaler_`` and applied
+      inside the model's forward pass, so ``predict`` and export use the
+      same). Raw sensor units (one channel offset by 500) otherwise send a
+      network to chance. ``partial_fit`` keeps the statistics of the first
+      call.
+    - **The benchmarked recipe is the default:** at most ``max_epochs=60``
+      epochs, stopped when the validation loss has not improved for
+      ``patience=10`` epochs, and the weights of the best epoch restored
+      (skorch's ``EarlyStopping`` as the default callback ``early_stopping``;
+      not added when ``train_split=None`` or when ``callbacks`` hold an
+      ``EarlyStopping`` of their own). ``patience=None`` trains exactly
+      ``max_epochs`` epochs.
+    - **Ctrl-C** stops training cleanly (the epoch-end callbacks run, early
+      stopping restores the best weights, so the model is usable) and then
+      raises ``KeyboardInterrupt`` again (``on_interrupt="raise"``), so that a
+      ``cross_val_score`` or a search stops instead of scoring a half-trained
+      model. ``on_interrupt="stop"`` keeps skorch's behaviour for interactive
+      use: ``fit`` returns the model trained so far.
+    - **Finite divergence is warned about** (:class:`DivergenceMonitor`): a
+      loss that grew by orders of magnitude, or a kept model that predicts one
+      class for every validation window, gives a ``DivergenceWarning`` naming
+      the epoch.
+    - **Swapped axes are refused:** windows with more channels than time steps
+      at ``fit`` are almost always ``(n, T, C)``; ``check_axes=False`` accepts
+      them.
     - **Not fitted** is ``NotFittedError`` (skorch's ``__init__`` attributes
       would otherwise fool ``check_is_fitted``).
     - **NaN/inf loss** stops training with :class:`NonFiniteLossError`
@@ -115,12 +184,23 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         :class:`~sklearn_har.nn.CompositeLoss`, or a torch loss).
     optimizer : class, default=torch.optim.AdamW
     lr : float, default=1e-3
-    max_epochs : int, default=30
+    max_epochs : int, default=60
+        Most epochs per ``fit`` (fewer when early stopping ends training).
     batch_size : int, default=64
     train_split : callable or None, default=WindowValidSplit(0.2)
         Internal validation split. None trains on all windows (no validation
-        scores, no early stopping on them). skorch's ``ValidSplit`` and
+        scores, no early stopping). skorch's ``ValidSplit`` and
         ``predefined_split`` work too (the latter with integer-encoded labels).
+    patience : int or None, default=10
+        Early stopping: epochs without a lower validation loss before training
+        stops; the best epoch's weights are then restored. None (or 0) trains
+        ``max_epochs`` epochs. Tunable as ``callbacks__early_stopping__*``
+        too.
+    normalize : bool, default=True
+        Standardise each input channel with its mean and standard deviation
+        over the training windows (``input_scaler_``). False feeds the windows
+        as they are (for inputs already standardised, or a module that
+        normalises itself).
     class_weight : None, "balanced" or dict, default=None
         Class weights computed from the labels passed to each ``fit`` (so no
         weight leaks between cross-validation folds), given to the criterion as
@@ -130,6 +210,13 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         split.
     device : "auto", str or torch.device, default="auto"
     on_nan_loss : {"raise", "restore"}, default="raise"
+    on_interrupt : {"raise", "stop"}, default="raise"
+        What Ctrl-C (``KeyboardInterrupt``) during ``fit`` does after training
+        stopped cleanly: raise it again, so that cross-validation and searches
+        stop, or ``"stop"``: return the model trained so far (skorch's
+        behaviour, for interactive use). Early stopping is not an interrupt.
+    check_axes : bool, default=True
+        Refuse windows with more channels than time steps at ``fit``.
     data_on_device : "auto" or bool, default="auto"
         Move the training windows to the device once per ``fit`` ("auto": when
         they take less than a quarter of the free GPU memory).
@@ -151,6 +238,11 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         ``n_channels_in_ * n_timesteps_in_``.
     class_counts_ : ndarray of shape (n_classes,)
         Training windows per class in the last ``fit``.
+    input_scaler_ : WindowScaler or None
+        The input standardisation fitted at ``fit`` (None when
+        ``normalize=False``).
+    interrupted_ : bool
+        Whether the last ``fit`` / ``partial_fit`` was stopped by Ctrl-C.
     module_, criterion_, optimizer_, history_ : as in skorch.
 
     Examples
@@ -180,13 +272,17 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         criterion=torch.nn.CrossEntropyLoss,
         optimizer=torch.optim.AdamW,
         lr=1e-3,
-        max_epochs=30,
+        max_epochs=60,
         batch_size=64,
         train_split=_DEFAULT_SPLIT,
+        patience=10,
+        normalize=True,
         class_weight=None,
         random_state=None,
         device="auto",
         on_nan_loss="raise",
+        on_interrupt="raise",
+        check_axes=True,
         data_on_device="auto",
         progress_bar=False,
         verbose=1,
@@ -204,9 +300,13 @@ class NeuralWindowClassifier(NeuralNetClassifier):
             verbose=verbose,
             **kwargs,
         )
+        self.patience = patience
+        self.normalize = normalize
         self.class_weight = class_weight
         self.random_state = random_state
         self.on_nan_loss = on_nan_loss
+        self.on_interrupt = on_interrupt
+        self.check_axes = check_axes
         self.data_on_device = data_on_device
         self.progress_bar = progress_bar
 
@@ -256,18 +356,32 @@ class NeuralWindowClassifier(NeuralNetClassifier):
 
     def __getstate__(self):
         state = super().__getstate__()
-        state["device"] = self.device
+        state.pop("_input_norm_cache", None)  # tensors on the training device
+        # skorch's __setstate__ maps the weights to state["device"]; before fit
+        # there are none, and "auto" (kept unresolved) is no torch device
+        resolved = self.__dict__.get("device_resolved_")
+        state["device"] = resolved if resolved is not None else "cpu"
         return state
 
     def __setstate__(self, state):
         # skorch maps CUDA tensors to the CPU when CUDA is missing and rewrites
         # state["device"] (with a warning); that becomes the device in use.
+        resolved = "device_resolved_" in state
         super().__setstate__(state)
         used = self.__dict__.pop("device", None)
-        if used is not None:
+        if resolved and used is not None:
             self.__dict__["device_resolved_"] = (
                 str(used) if isinstance(used, torch.device) else used
             )
+
+    def _own_early_stopping(self):
+        """Whether the user's callbacks hold an EarlyStopping already."""
+        for item in self.callbacks or []:
+            cb = item[1] if isinstance(item, (tuple, list)) and len(item) == 2 else item
+            if isinstance(cb, EarlyStopping) or (
+                    isinstance(cb, type) and issubclass(cb, EarlyStopping)):
+                return True
+        return False
 
     @property
     def _default_callbacks(self):
@@ -276,18 +390,44 @@ class NeuralWindowClassifier(NeuralNetClassifier):
             ("train_loss", PassthroughScoring(name="train_loss", on_train=True)),
             ("valid_loss", PassthroughScoring(name="valid_loss")),
             ("valid_scores", ValidationScores()),
+            ("divergence", DivergenceMonitor()),
         ]
         if _flag(self.progress_bar) and _flag(self.verbose):
             callbacks.append(("progress_bar", ProgressBar()))
         callbacks.append(("print_log", PrintLog()))
+        # after print_log: EarlyStopping ends training by raising from
+        # on_epoch_end, and the table should show that last epoch
+        # (a bad patience value is reported by _check_own_params at fit)
+        patience = self.patience
+        if (isinstance(patience, numbers.Integral) and not isinstance(patience, bool)
+                and patience > 0 and self.train_split and not self._own_early_stopping()):
+            callbacks.append(("early_stopping", EarlyStopping(
+                monitor="valid_loss", patience=int(patience), load_best=True)))
         return callbacks
 
     def _check_own_params(self):
         name = type(self).__name__
-        if self.on_nan_loss not in ("raise", "restore"):
+        for param, allowed in (("on_nan_loss", ("raise", "restore")),
+                               ("on_interrupt", ("raise", "stop"))):
+            value = getattr(self, param)
+            if not (isinstance(value, str) and value in allowed):
+                raise ValueError(
+                    f"The '{param}' parameter of {name} must be a str among "
+                    f"{set(allowed)}. Got {value!r} instead."
+                )
+        for param in ("normalize", "check_axes"):
+            value = getattr(self, param)
+            if not isinstance(value, (bool, np.bool_)):
+                raise ValueError(
+                    f"The '{param}' parameter of {name} must be a bool. "
+                    f"Got {value!r} instead."
+                )
+        p = self.patience
+        if not (p is None or (isinstance(p, numbers.Integral) and not isinstance(p, bool)
+                              and p >= 0)):
             raise ValueError(
-                f"The 'on_nan_loss' parameter of {name} must be a str among "
-                f"{{'raise', 'restore'}}. Got {self.on_nan_loss!r} instead."
+                f"The 'patience' parameter of {name} must be an int >= 0 or None. "
+                f"Got {p!r} instead."
             )
         if not (self.data_on_device == "auto" or isinstance(self.data_on_device, bool)):
             raise ValueError(
@@ -450,9 +590,8 @@ class NeuralWindowClassifier(NeuralNetClassifier):
                 f"X has {n_windows} windows but y has {y.shape[0]} labels; pass one "
                 "label per window."
             )
+        check_labels_present(y)
         check_classification_targets(y)
-        if y.dtype.kind == "f" and np.isnan(y).any():
-            raise ValueError(f"y contains NaN; {name} needs a label for every window.")
         return y
 
     def _encode(self, y, classes):
@@ -487,6 +626,9 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         y_enc = self._encode(y, np.asarray(self.classes_))
         if reset:
             self.class_counts_ = np.bincount(y_enc, minlength=len(self.classes_))
+            self.input_scaler_ = (
+                WindowScaler(check_axes=False).fit(X) if self.normalize else None)
+            self.__dict__.pop("_input_norm_cache", None)
         return X, y_enc
 
     @property
@@ -556,10 +698,25 @@ class NeuralWindowClassifier(NeuralNetClassifier):
     def _needs_features(self):
         return bool(getattr(getattr(self, "criterion_", None), "requires_features", False))
 
+    def _input_norm(self, device):
+        """(mean, scale) tensors of ``input_scaler_`` on ``device``, cached."""
+        cache = self.__dict__.get("_input_norm_cache")
+        if cache is None or cache[0] != device:
+            scaler = self.input_scaler_
+            shape = (1, -1, 1)
+            mean = torch.as_tensor(scaler.mean_, dtype=torch.float32).reshape(shape)
+            scale = torch.as_tensor(scaler.scale_, dtype=torch.float32).reshape(shape)
+            cache = (device, mean.to(device), scale.to(device))
+            self.__dict__["_input_norm_cache"] = cache
+        return cache[1], cache[2]
+
     def infer(self, x, **fit_params):
         x = to_tensor(x, device=self.device)
         if x.dtype != torch.float32 and x.is_floating_point():
             x = x.float()
+        if getattr(self, "input_scaler_", None) is not None:
+            mean, scale = self._input_norm(x.device)
+            x = (x - mean) / scale
         return self.module_(x, **fit_params)
 
     def get_loss(self, y_pred, y_true, X=None, training=False):
@@ -729,7 +886,12 @@ class NeuralWindowClassifier(NeuralNetClassifier):
             )
             if not self._epoch_is_finite("valid", snapshot):
                 break
-            self.notify("on_epoch_end", **on_epoch_kwargs)
+            try:
+                self.notify("on_epoch_end", **on_epoch_kwargs)
+            except KeyboardInterrupt as exc:
+                # skorch's way for a callback to end training (EarlyStopping)
+                exc._sklearn_har_from_callback = True
+                raise
             if snapshot is not None:
                 snapshot = self._snapshot()
         return self
@@ -757,13 +919,42 @@ class NeuralWindowClassifier(NeuralNetClassifier):
             Passed to the module's ``forward`` (skorch's convention).
         """
         self._refuse_sample_weight(fit_params)
+        self._check_own_params()
         reinit = not self.warm_start or not self.initialized_ or not hasattr(
             self, "n_channels_in_"
         )
         X, y_enc = self._prepare_fit(X, y, reset=reinit)
         if reinit:
             self.initialize()
-        NeuralNet.partial_fit(self, X, y_enc, groups=groups, **fit_params)
+        return self._train(X, y_enc, groups=groups, **fit_params)
+
+    def _train(self, X, y_enc, groups=None, **fit_params):
+        """skorch's ``partial_fit`` body, with interrupts told apart and re-raised.
+
+        skorch ends training on any ``KeyboardInterrupt`` and returns: the one
+        an ``EarlyStopping`` callback raises, and a user's Ctrl-C alike. Here a
+        Ctrl-C (seen by a SIGINT handler installed for the duration of training
+        when this runs in the main thread; elsewhere, any interrupt not raised
+        by an epoch-end callback) ends training the same clean way (the
+        ``on_train_end`` callbacks run: best weights restored) and is then
+        raised again, unless ``on_interrupt="stop"``.
+        """
+        self.interrupted_ = False
+        self.notify("on_train_begin", X=X, y=y_enc)
+        interrupt = None
+        with _watch_sigint() as sigint:
+            try:
+                self.fit_loop(X, y_enc, groups=groups, **fit_params)
+            except KeyboardInterrupt as exc:
+                from_callback = getattr(exc, "_sklearn_har_from_callback", False)
+                if sigint.received or not from_callback:
+                    interrupt = exc
+        if interrupt is not None:
+            self.interrupted_ = True
+            self.history.record("interrupted", True)
+        self.notify("on_train_end", X=X, y=y_enc)
+        if interrupt is not None and self.on_interrupt == "raise":
+            raise interrupt
         return self
 
     def partial_fit(self, X, y, classes=None, groups=None, **fit_params):
@@ -782,12 +973,12 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         optimizer, as in skorch.)
         """
         self._refuse_sample_weight(fit_params)
+        self._check_own_params()
         first = not self.initialized_ or not hasattr(self, "n_channels_in_")
         X, y_enc = self._prepare_fit(X, y, reset=first, classes=classes)
         if first:
             self.initialize()
-        NeuralNet.partial_fit(self, X, y_enc, groups=groups, **fit_params)
-        return self
+        return self._train(X, y_enc, groups=groups, **fit_params)
 
     # ------------------------------------------------------------------
     # prediction

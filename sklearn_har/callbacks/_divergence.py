@@ -3,19 +3,15 @@
 import math
 import warnings
 
-import torch
-from skorch.callbacks import Callback
+import numpy as np
 
 from ..exceptions import DivergenceWarning
+from ._scoring import ValidationPredictions
 
 __all__ = ["DivergenceMonitor"]
 
 
-def _logits(y_pred):
-    return y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
-
-
-class DivergenceMonitor(Callback):
+class DivergenceMonitor(ValidationPredictions):
     """Warn (:class:`~sklearn_har.exceptions.DivergenceWarning`) when training
     diverges with finite numbers.
 
@@ -58,22 +54,12 @@ class DivergenceMonitor(Callback):
             raise ValueError(
                 f"DivergenceMonitor's growth must be a number > 1; got {self.growth!r}."
             )
-        self.preds_, self.targets_ = [], []
-        return self
+        return super().initialize()
 
     def on_train_begin(self, net, **kwargs):
         self.reference_ = None
         self.first_epoch_ = len(net.history) + 1
         self.grew_ = False
-
-    def on_epoch_begin(self, net, **kwargs):
-        self.preds_, self.targets_ = [], []
-
-    def on_batch_end(self, net, batch=None, training=None, y_pred=None, **kwargs):
-        if training or y_pred is None:
-            return
-        self.preds_.append(_logits(y_pred).detach().argmax(dim=-1))
-        self.targets_.append(torch.as_tensor(batch[1]))
 
     def _reference(self, net):
         batches = net.history[self.first_epoch_ - 1]["batches"]
@@ -86,16 +72,14 @@ class DivergenceMonitor(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        if self.preds_:
-            preds = torch.cat([p.reshape(-1) for p in self.preds_])
-            targets = torch.cat([t.reshape(-1).to(preds.device) for t in self.targets_])
-            n_pred = int(torch.unique(preds).numel())
-            n_true = int(torch.unique(targets).numel())
+        epoch = self.epoch_predictions()
+        if epoch is not None:
+            preds, targets = epoch
+            n_pred = int(np.unique(preds).size)
             net.history.record("valid_n_pred_classes", n_pred)
-            net.history.record("valid_n_true_classes", n_true)
+            net.history.record("valid_n_true_classes", int(np.unique(targets).size))
             if n_pred == 1:
                 net.history.record("valid_pred_class", int(preds[0]))
-        self.preds_, self.targets_ = [], []
         if self.grew_:
             return
         if self.reference_ is None:

@@ -144,8 +144,15 @@ class WindowScaler(TransformerMixin, BaseEstimator):
         self.n_windows_seen_ = Xw.shape[0]
         return self
 
-    def _shaped(self, X, flat):
-        return X[:, 0, :] if flat else X
+    def _apply(self, X, *, inverse):
+        check_is_fitted(self, "n_windows_seen_")
+        flat = input_ndim(X) == 2
+        out = validate_windows(self, X, reset=False).astype(np.float64)
+        mean = 0.0 if self.mean_ is None else self.mean_[None, :, None]
+        scale = 1.0 if self.scale_ is None else self.scale_[None, :, None]
+        out = out * scale + mean if inverse else (out - mean) / scale
+        out = out.astype(np.float32)
+        return out[:, 0, :] if flat else out
 
     def transform(self, X):
         """Standardise the windows.
@@ -159,15 +166,7 @@ class WindowScaler(TransformerMixin, BaseEstimator):
         -------
         Xt : ndarray of the shape of X, float32
         """
-        check_is_fitted(self, "n_windows_seen_")
-        flat = input_ndim(X) == 2
-        Xw = validate_windows(self, X, reset=False)
-        out = Xw.astype(np.float64)
-        if self.mean_ is not None:
-            out -= self.mean_[None, :, None]
-        if self.scale_ is not None:
-            out /= self.scale_[None, :, None]
-        return self._shaped(out.astype(np.float32), flat)
+        return self._apply(X, inverse=False)
 
     def inverse_transform(self, X):
         """Undo :meth:`transform`: back to the original units.
@@ -180,15 +179,7 @@ class WindowScaler(TransformerMixin, BaseEstimator):
         -------
         X_original : ndarray of the shape of X, float32
         """
-        check_is_fitted(self, "n_windows_seen_")
-        flat = input_ndim(X) == 2
-        Xw = validate_windows(self, X, reset=False)
-        out = Xw.astype(np.float64)
-        if self.scale_ is not None:
-            out *= self.scale_[None, :, None]
-        if self.mean_ is not None:
-            out += self.mean_[None, :, None]
-        return self._shaped(out.astype(np.float32), flat)
+        return self._apply(X, inverse=True)
 
     def get_feature_names_out(self, input_features=None):
         """Names of the output: those of the input.

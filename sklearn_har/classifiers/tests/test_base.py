@@ -26,14 +26,6 @@ from sklearn_har.nn import CenterLoss, CompositeLoss, FocalLoss, Lion
 FAST = dict(module__channels=(8, 8), max_epochs=3, batch_size=32, verbose=0)
 
 
-@pytest.fixture(scope="module")
-def data():
-    X, y, groups = make_har_windows(
-        n_windows=160, n_classes=3, n_timesteps=32, n_groups=4, random_state=0
-    )
-    return X.astype(np.float64), y, groups
-
-
 class Recorder(torch.nn.Module):
     """Records its constructor arguments and the forward keyword arguments."""
 

@@ -22,16 +22,7 @@ from sklearn_har.datasets import make_har_windows
 from sklearn_har.exceptions import DivergenceWarning
 from sklearn_har.nn import CNN1D
 
-FAST = dict(module__channels=(8, 8), max_epochs=3, batch_size=32, verbose=0)
-
-
-@pytest.fixture(scope="module")
-def data():
-    X, y, groups = make_har_windows(
-        n_windows=160, n_classes=3, n_timesteps=32, n_groups=4, random_state=0
-    )
-    return X.astype(np.float64), y, groups
-
+from .test_base import FAST
 
 # -- copies of unfitted and fitted models -------------------------------------------
 

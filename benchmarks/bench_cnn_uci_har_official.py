@@ -64,9 +64,10 @@ Usage::
     # smoke test: 600 train / 300 test windows, 2 epochs, one seed
     python benchmarks/bench_cnn_uci_har_official.py --quick --devices cpu
 
-Writes ``benchmarks/results/cnn_uci_har_official_<cuda|cpu>.{json,md}``
-(``cuda`` when CUDA is among ``--devices``), with ``_quick`` appended for
-``--quick`` and ``_<tag>`` for ``--tag``. The committed
+Writes ``benchmarks/results/cnn_uci_har_official_<cuda|cpu>.run-<UTC time>.{json,md}``
+(ignored by git; ``cuda`` when CUDA is among ``--devices``), with ``_quick``
+appended to the name for ``--quick`` and ``_<tag>`` for ``--tag``;
+``--update-results`` writes the committed ``cnn_uci_har_official_<...>.{json,md}``. The committed
 ``cnn_uci_har_official_cuda_ch8`` is ``--timing-channels 8 --skip-accuracy``. On one H100 with 16 CPU cores the default run takes 1 to 2 minutes.
 """
 
@@ -79,6 +80,7 @@ import time
 import numpy as np
 import torch
 from _common import (
+    add_results_args,
     devices_arg,
     fmt,
     ints_arg,
@@ -381,7 +383,8 @@ def main(args):
         name += "_quick"
     if args.tag:
         name += "_" + args.tag
-    save(name, results, make_table(results, data["class_names"]))
+    save(name, results, make_table(results, data["class_names"]),
+         update_results=args.update_results)
     return results
 
 
@@ -485,4 +488,5 @@ if __name__ == "__main__":
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: 600 train / 300 test windows, 2 epochs, one "
                              "seed; results named *_quick")
+    add_results_args(parser)
     main(parser.parse_args())

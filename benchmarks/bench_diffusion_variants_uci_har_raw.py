@@ -23,7 +23,9 @@ Usage::
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_diffusion_variants_uci_har_raw.py \\
         --scales 0 --device cpu
 
-Writes ``benchmarks/results/diffusion_variants_uci_har_raw_<device>.{json,md}``.
+Writes ``benchmarks/results/diffusion_variants_uci_har_raw_<device>.run-<UTC time>.{json,md}``
+(ignored by git); ``--update-results`` writes the committed
+``diffusion_variants_uci_har_raw_<device>.{json,md}``.
 On 2 CPU cores: ~5 min of training, ~3.5 min of DDIM sampling per unguided
 scale (twice that with guidance), ~10 s per classifier fit.
 """
@@ -32,7 +34,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import markdown_table, save
+from _common import add_results_args, markdown_table, save
 from bench_imbalance_uci_har_raw import RARE, load_windows, target_counts
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.metrics import f1_score
@@ -119,7 +121,8 @@ def main(args):
         + markdown_table(["variant", "macro-F1", "rare mean F1", "rare F1 per seed",
                           "synthetic windows"], rows)
         + f"\n\nWhole run: {results['total_s']:.0f} s.")
-    save(f"diffusion_variants_uci_har_raw_{args.device}", results, table)
+    save(f"diffusion_variants_uci_har_raw_{args.device}", results, table,
+         update_results=args.update_results)
 
 
 if __name__ == "__main__":
@@ -128,4 +131,5 @@ if __name__ == "__main__":
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--max-iter", type=int, default=3000)
     parser.add_argument("--scales", type=lambda s: [float(v) for v in s.split(",")], default=[0.0])
+    add_results_args(parser)
     main(parser.parse_args())

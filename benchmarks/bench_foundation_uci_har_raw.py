@@ -11,7 +11,9 @@ Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_foundation_uci_har_raw.py
 
-Writes ``benchmarks/results/foundation_uci_har_raw.{json,md}``.
+Writes ``benchmarks/results/foundation_uci_har_raw.run-<UTC time>.{json,md}``
+(ignored by git); ``--update-results`` writes the committed
+``foundation_uci_har_raw.{json,md}``.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ import argparse
 import time
 
 import numpy as np
-from _common import markdown_table, save, timeit
+from _common import add_results_args, markdown_table, save, timeit
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
@@ -42,7 +44,7 @@ def loop_segment(values, y, run_id, window, step):
     return np.stack(windows), np.array(labels)
 
 
-def main(data_home=None, repeat=5, n_jobs=None):
+def main(data_home=None, repeat=5, n_jobs=None, update_results=False):
     data = load_benchmark("uci_har_raw", data_home=data_home)
     X, y = data.data, np.asarray(data.target)
     n_rows = len(X)
@@ -119,7 +121,7 @@ def main(data_home=None, repeat=5, n_jobs=None):
         + markdown_table(["model", "row accuracy", "row macro-F1", "rare-class mean F1",
                           "fit s", "predict s"], rows)
     )
-    save("foundation_uci_har_raw", results, table)
+    save("foundation_uci_har_raw", results, table, update_results=update_results)
     return results
 
 
@@ -128,5 +130,6 @@ if __name__ == "__main__":
     parser.add_argument("--data-home", default=None)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, default=-1)
+    add_results_args(parser)
     args = parser.parse_args()
-    main(args.data_home, args.repeat, args.n_jobs)
+    main(args.data_home, args.repeat, args.n_jobs, args.update_results)

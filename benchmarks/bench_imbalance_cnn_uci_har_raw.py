@@ -65,15 +65,22 @@ Usage::
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_imbalance_cnn_uci_har_raw.py
     python benchmarks/bench_imbalance_cnn_uci_har_raw.py --quick --device cpu   # smoke test
     # a long run over several calls: each one adds the seeds the file lacks
-    python benchmarks/bench_imbalance_cnn_uci_har_raw.py --ddim-eta 1 --seeds 0,1,2,3 --tag eta1 --resume
+    python benchmarks/bench_imbalance_cnn_uci_har_raw.py --ddim-eta 1 --seeds 0,1,2,3 --tag eta1
     python benchmarks/bench_imbalance_cnn_uci_har_raw.py --ddim-eta 1 --seeds 4,5,6,7 --tag eta1 --resume
+    # adding seeds to the committed result file instead
+    python benchmarks/bench_imbalance_cnn_uci_har_raw.py --ddim-eta 1 --seeds 8,9 --tag eta1 --update-results --resume
 
-Writes ``benchmarks/results/imbalance_cnn_uci_har_raw_<device>.{json,md}``
-(``_quick`` appended for ``--quick``, ``_<tag>`` for ``--tag``), rewritten after every seed so that
-an interrupted run keeps the seeds it finished (``config.seeds``). ``--resume``
-continues such a file: it refuses one measured with other settings or on another
-GPU. The table ends with the diffusion arms minus their white-noise controls,
-paired by seed.
+Writes ``benchmarks/results/imbalance_cnn_uci_har_raw_<device>.run-<UTC time>.{json,md}``
+(ignored by git; ``_quick`` appended to the name for ``--quick``, ``_<tag>``
+for ``--tag``); ``--update-results`` writes the committed
+``imbalance_cnn_uci_har_raw_<...>.{json,md}`` instead. The file is rewritten after
+every seed so that an interrupted run keeps the seeds it finished
+(``config.seeds``). ``--resume`` continues such a file under its own name: the
+latest run-specific file of the same name, or ``--resume <UTC time>`` (or the
+path of its .json) for another one; with ``--update-results``, the committed
+file. It refuses a file measured with other settings or on another GPU. The
+table ends with the diffusion arms minus their white-noise controls, paired by
+seed.
 
 Committed results:
 
@@ -99,7 +106,16 @@ import time
 
 import numpy as np
 import torch
-from _common import RESULTS, fmt, ints_arg, markdown_table, mean_std, save, torch_info
+from _common import (
+    add_results_args,
+    fmt,
+    ints_arg,
+    markdown_table,
+    mean_std,
+    resume_target,
+    save,
+    torch_info,
+)
 from bench_imbalance_uci_har_raw import (
     RARE,
     fidelity,
@@ -321,15 +337,14 @@ RESUME_KEYS = ("epochs", "batch_size", "pretrain_epochs", "pretrain_per_class", 
                "n_steps", "sampling_steps", "width", "depth", "ddim_eta", "arms", "quick")
 
 
-def resumed_runs(name, args):
-    """The finished seeds of ``results/<name>.json`` and its run time, for ``--resume``.
+def resumed_runs(name, path, args):
+    """The finished seeds of the result file ``path`` and its run time, for ``--resume``.
 
     Refuses a file whose settings differ from this run's (any of ``RESUME_KEYS``),
     so that one file never mixes seeds measured under different protocols.
     """
-    path = RESULTS / f"{name}.json"
-    if not path.exists():
-        print(f"--resume: no {path.name} yet, starting afresh", flush=True)
+    if path is None:
+        print(f"--resume: no result file of {name} yet, starting afresh", flush=True)
         return [], 0.0
     old = json.loads(path.read_text())
     differ = {k: (old["config"].get(k), vars(args)[k]) for k in RESUME_KEYS
@@ -358,7 +373,8 @@ def main(args):
           f"targets {targets}; device {args.device}", flush=True)
     name = (f"imbalance_cnn_uci_har_raw_{args.device}" + ("_quick" if args.quick else "")
             + (f"_{args.tag}" if args.tag else ""))
-    runs, elapsed = resumed_runs(name, args) if args.resume else ([], 0.0)
+    path, run = resume_target(name, args.resume, update_results=args.update_results)
+    runs, elapsed = resumed_runs(name, path, args) if args.resume else ([], 0.0)
     t0 -= elapsed  # total_s: the seeds of earlier runs count too
     done = [r["seed"] for r in runs]
     seeds = done + [s for s in args.seeds if s not in done]
@@ -376,7 +392,7 @@ def main(args):
             "summary": summarise(runs, data["class_names"]),
             "total_s": time.perf_counter() - t0,
         }
-        save(name, results, make_table(results))
+        save(name, results, make_table(results), update_results=args.update_results, run=run)
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -404,9 +420,7 @@ if __name__ == "__main__":
     parser.add_argument("--arms", type=arms_arg, default=list(ARMS),
                         help="comma-separated arms to run ('none' always runs); default all")
     parser.add_argument("--tag", default="", help="suffix of the result file name")
-    parser.add_argument("--resume", action="store_true",
-                        help="keep the seeds already in the result file (same settings "
-                             "required) and run only the missing ones of --seeds")
     parser.add_argument("--quick", action="store_true",
                         help="smoke test on a small subset with a tiny model, one seed")
+    add_results_args(parser, resume=True)  # --resume: keep the seeds already in the file
     main(parser.parse_args())

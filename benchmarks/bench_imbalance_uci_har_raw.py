@@ -104,10 +104,11 @@ Usage::
     # smoke test: ~430 train / 240 test windows, a tiny model, one seed, CPU
     python benchmarks/bench_imbalance_uci_har_raw.py --quick --devices cpu
 
-Writes ``benchmarks/results/imbalance_uci_har_raw_<cuda|cpu>.{json,md}``
-(``cuda`` when CUDA is among ``--devices``; the models are trained on the
-last of them), with ``_quick`` appended for ``--quick`` and ``_<tag>`` for
-``--tag``. ``imbalance_uci_har_raw_cuda.*`` was measured before
+Writes ``benchmarks/results/imbalance_uci_har_raw_<cuda|cpu>.run-<UTC time>.{json,md}``
+(ignored by git; ``cuda`` when CUDA is among ``--devices``; the models are
+trained on the last of them), with ``_quick`` appended to the name for
+``--quick`` and ``_<tag>`` for ``--tag``; ``--update-results`` writes the
+committed ``imbalance_uci_har_raw_<...>.{json,md}``. ``imbalance_uci_har_raw_cuda.*`` was measured before
 ``match_statistics`` and classifier-free guidance existed (unmatched windows,
 no class dropout, no control arm). The default run took 523 s on one H100 with 16 CPU cores: per
 seed ~165 s (diffusion training ~30 s, DDPM sampling of the ~4 k augmentation
@@ -127,6 +128,7 @@ import warnings
 import numpy as np
 import torch
 from _common import (
+    add_results_args,
     devices_arg,
     fmt,
     ints_arg,
@@ -520,7 +522,7 @@ def main(args):
         name += "_quick"
     if args.tag:
         name += "_" + args.tag
-    save(name, results, make_table(results))
+    save(name, results, make_table(results), update_results=args.update_results)
     print(f"total {results['total_s']:.0f} s", flush=True)
     return results
 
@@ -696,4 +698,5 @@ if __name__ == "__main__":
                              "transition, 20 test windows per class; a tiny model (width "
                              "16, depth 2, 40 steps, T = 100), one seed; results named "
                              "*_quick")
+    add_results_args(parser)
     main(parser.parse_args())

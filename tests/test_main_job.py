@@ -150,3 +150,10 @@ def test_main_job_cli_cnn_with_parallel_folds(tmp_path, capsys):
                  "--n-jobs", "2"]) == 0
     out, err = capsys.readouterr()
     assert "WindowSegmenter -> CNNClassifier" in out and "fold 2/2 done" in err
+
+
+def test_main_job_cli_reports_a_window_longer_than_the_recordings(tmp_path, capsys):
+    home = _fake_benchmark(tmp_path, "seglearn_watch")  # recordings of 60 rows
+    assert main(["seglearn_watch", "--data-home", home, "--window", "100", "--quiet"]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: window=100 is longer than every run")

@@ -153,9 +153,11 @@ def accuracy_run(data, device, seed, *, max_epochs, patience, batch_size):
     if patience > 0:
         callbacks.append(("early_stopping", EarlyStopping(
             monitor="valid_loss", patience=patience, load_best=True)))
+    # the script standardises the windows itself and sets its own early stopping
     clf = CNNClassifier(max_epochs=max_epochs, batch_size=batch_size, lr=LR,
-                        random_state=seed, device=device, verbose=0,
-                        train_split=WindowValidSplit(VALID_SIZE), callbacks=callbacks)
+                        random_state=seed, device=device, verbose=0, normalize=False,
+                        patience=None, train_split=WindowValidSplit(VALID_SIZE),
+                        callbacks=callbacks)
     t = time.perf_counter()
     clf.fit(data["X_train"], data["y_train"], groups=data["groups"])
     sync(device)
@@ -205,8 +207,10 @@ def accuracy_part(data, device, seeds, **kwargs):
 def time_skorch(data, device, batch_size, epochs, seed, channels=CHANNELS):
     """CNNClassifier for ``epochs`` epochs; skorch's ``dur`` and the full cycles."""
     clock = EpochClock(device)
+    # the same work as the raw loop: fixed epochs, windows standardised beforehand
     clf = CNNClassifier(max_epochs=epochs, batch_size=batch_size, lr=LR,
                         random_state=seed, device=device, verbose=0,
+                        normalize=False, patience=None,
                         train_split=WindowValidSplit(VALID_SIZE),
                         data_on_device=torch.device(device).type == "cuda",
                         module__channels=channels, callbacks=[("epoch_clock", clock)])

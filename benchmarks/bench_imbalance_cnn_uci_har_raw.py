@@ -164,9 +164,11 @@ def run_seed(data, seed, targets, args):
     out = {"seed": seed, "arms": {}}
 
     def cnn(**params):
+        # windows are standardised by load_windows (and the synthetic ones are
+        # drawn in those units): no second standardisation inside the classifier
         return CNNClassifier(max_epochs=args.epochs, batch_size=args.batch_size,
-                             train_split=None, random_state=seed, device=args.device,
-                             verbose=0, **params)
+                             train_split=None, normalize=False, random_state=seed,
+                             device=args.device, verbose=0, **params)
 
     def fit_and_score(name, X_fit, y_fit, **params):
         t = time.perf_counter()

@@ -208,7 +208,10 @@ def test_missing_labels_are_named_with_their_rows(data, missing):
 # -- Ctrl-C ---------------------------------------------------------------------------------
 
 _INTERRUPTED_CV = textwrap.dedent("""
-    import sys, time
+    import signal, sys, time
+    # as in an interactive Python: a background job of a non-interactive shell
+    # (a CI script) starts with SIGINT ignored, and its children inherit that
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     import numpy as np
     import torch
     from skorch.callbacks import Callback

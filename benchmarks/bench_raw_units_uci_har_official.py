@@ -36,7 +36,7 @@ from sklearn.metrics import accuracy_score, f1_score
 
 from sklearn_har import CNNClassifier
 from sklearn_har.datasets import load_benchmark
-from sklearn_har.exceptions import DivergenceWarning
+from sklearn_har.exceptions import DivergenceWarning, InputScaleWarning
 
 OFFSET = 500.0
 ARMS = [("raw", True), ("offset", True), ("raw", False), ("offset", False)]
@@ -52,6 +52,7 @@ def run_arm(data, inputs, normalize, seed, device):
     t = time.perf_counter()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", DivergenceWarning)
+        warnings.simplefilter("always", InputScaleWarning)
         clf.fit(X_train, data["y_train"], groups=data["groups"])
     fit_s = time.perf_counter() - t
     y_pred = clf.predict(X_test)
@@ -63,6 +64,8 @@ def run_arm(data, inputs, normalize, seed, device):
         "n_pred_classes": int(np.unique(y_pred).size),
         "divergence_warnings": [str(w.message)[:160] for w in caught
                                 if issubclass(w.category, DivergenceWarning)],
+        "input_scale_warnings": [str(w.message)[:160] for w in caught
+                                 if issubclass(w.category, InputScaleWarning)],
     }
 
 
@@ -97,6 +100,7 @@ def main(seeds, device="cpu", data_home=None, update_results=False):
         summary[f"{inputs}/normalize={normalize}"] = {"accuracy": acc, "f1_macro": f1}
         rows.append([inputs, normalize, fmt(acc), fmt(f1),
                      fmt(mean_std([r["epochs"] for r in runs]), 1),
+                     sum(bool(r["input_scale_warnings"]) for r in runs),
                      sum(bool(r["divergence_warnings"]) for r in runs)])
     gaps = {}
     for normalize in (True, False):
@@ -110,6 +114,7 @@ def main(seeds, device="cpu", data_home=None, update_results=False):
         f"its defaults, {len(seeds)} seed(s) {seeds}, on {device}. `offset`: body_acc_x + "
         f"{OFFSET:g} in train and test.\n\n"
         + markdown_table(["inputs", "normalize", "accuracy", "macro-F1", "epochs",
+                          "runs with an InputScaleWarning",
                           "runs with a DivergenceWarning"], rows)
         + "\n\nAccuracy of `offset` minus `raw`, per seed, mean ± std: normalize=True "
         f"{fmt(gaps['True'])}; normalize=False {fmt(gaps['False'])}."

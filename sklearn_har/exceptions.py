@@ -3,6 +3,7 @@
 __all__ = [
     "DivergenceWarning",
     "FewSamplesWarning",
+    "InputScaleWarning",
     "NoDangerWarning",
     "NonFiniteLossError",
     "ShortRunWarning",
@@ -21,6 +22,12 @@ class DivergenceWarning(RuntimeWarning):
 class FewSamplesWarning(UserWarning):
     """A class has too few windows for what is asked of it (e.g. a generative
     model is asked for many synthetic windows of a class it saw only a few times)."""
+
+
+class InputScaleWarning(UserWarning):
+    """Windows fed to a network without standardisation carry a channel whose
+    offset dwarfs its variation (raw units, a sensor bias): the network is
+    likely to learn nothing from them."""
 
 
 class NoDangerWarning(UserWarning):

@@ -29,15 +29,18 @@ from skorch.utils import to_tensor
 from torch.utils.data import DataLoader
 
 from ..callbacks import DivergenceMonitor, ValidationScores
-from ..exceptions import NonFiniteLossError
+from ..exceptions import InputScaleWarning, NonFiniteLossError
 from ..nn.losses import balanced_class_weights
-from ..preprocessing import WindowScaler
+from ..preprocessing import WindowScaler, channel_statistics
 from ..utils.validation import check_labels_present, validate_windows
 from ._data import BatchLoader, WindowDataset, WindowValidSplit
 
 __all__ = ["NeuralWindowClassifier", "NonFiniteLossError"]
 
 _DEFAULT_SPLIT = WindowValidSplit(0.2)
+# normalize=False: a channel whose |mean| exceeds this many standard deviations
+# gets an InputScaleWarning (standardised data: ~0; raw accelerometer: ~2-5)
+_OFFSET_RATIO = 100.0
 
 
 class _SigintSeen:
@@ -200,7 +203,8 @@ class NeuralWindowClassifier(NeuralNetClassifier):
         Standardise each input channel with its mean and standard deviation
         over the training windows (``input_scaler_``). False feeds the windows
         as they are (for inputs already standardised, or a module that
-        normalises itself).
+        normalises itself); an ``InputScaleWarning`` then names a channel
+        whose mean exceeds 100 times its standard deviation.
     class_weight : None, "balanced" or dict, default=None
         Class weights computed from the labels passed to each ``fit`` (so no
         weight leaks between cross-validation folds), given to the criterion as
@@ -629,7 +633,26 @@ class NeuralWindowClassifier(NeuralNetClassifier):
             self.input_scaler_ = (
                 WindowScaler(check_axes=False).fit(X) if self.normalize else None)
             self.__dict__.pop("_input_norm_cache", None)
+            if not self.normalize:
+                self._warn_unscaled(X)
         return X, y_enc
+
+    def _warn_unscaled(self, X):
+        """Warn when ``normalize=False`` meets a channel whose offset dwarfs it."""
+        mean, std = channel_statistics(X)
+        ratio = np.abs(mean) / np.where(std > 0, std, np.inf)
+        bad = np.flatnonzero(ratio > _OFFSET_RATIO)
+        if bad.size:
+            c = int(bad[np.argmax(ratio[bad])])
+            warnings.warn(
+                f"normalize=False, and {bad.size} input channel(s) have a mean more than "
+                f"{_OFFSET_RATIO:g} times their standard deviation (channel {c}: mean "
+                f"{mean[c]:.4g}, std {std[c]:.4g}): raw units or a sensor offset, which "
+                "can keep a network at chance. Use normalize=True (the default) or "
+                "standardise the windows first (WindowScaler).",
+                InputScaleWarning,
+                stacklevel=4,
+            )
 
     @property
     def classes_(self):

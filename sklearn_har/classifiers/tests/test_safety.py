@@ -19,7 +19,7 @@ from skorch.callbacks import EarlyStopping
 from sklearn_har import WindowScaler
 from sklearn_har.classifiers import CNNClassifier, NeuralWindowClassifier
 from sklearn_har.datasets import make_har_windows
-from sklearn_har.exceptions import DivergenceWarning
+from sklearn_har.exceptions import DivergenceWarning, InputScaleWarning
 from sklearn_har.nn import CNN1D
 
 from .test_base import FAST
@@ -101,6 +101,19 @@ def test_normalize_false_feeds_raw_windows_and_the_scaler_is_kept(data):
     mean = clf.input_scaler_.mean_.copy()
     clf.partial_fit(X + 3.0, y)
     np.testing.assert_array_equal(clf.input_scaler_.mean_, mean)
+
+
+def test_normalize_false_warns_about_a_channel_in_raw_units(data):
+    X, y, _ = data
+    X = X.copy()
+    X[:, 1] += 500.0
+    clf = CNNClassifier(normalize=False, **FAST)
+    with pytest.warns(InputScaleWarning, match=r"1 input channel\(s\).*channel 1: mean 50\d"):
+        clf.fit(X, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", InputScaleWarning)
+        CNNClassifier(**FAST).fit(X, y)  # normalize=True: standardised, nothing to say
+        CNNClassifier(normalize=False, **FAST).fit(X - X.mean(axis=(0, 2), keepdims=True), y)
 
 
 # -- the benchmarked recipe is the default -----------------------------------------------

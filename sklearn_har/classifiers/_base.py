@@ -32,6 +32,7 @@ from ..callbacks import DivergenceMonitor, ValidationScores
 from ..exceptions import InputScaleWarning, NonFiniteLossError
 from ..nn.losses import balanced_class_weights
 from ..preprocessing import WindowScaler, channel_statistics
+from ..utils._torch import resolve_device, seed_from_random_state
 from ..utils.validation import check_labels_present, validate_windows
 from ._data import BatchLoader, WindowDataset, WindowValidSplit
 
@@ -459,23 +460,14 @@ class NeuralWindowClassifier(NeuralNetClassifier):
     # initialisation: device, seeds, inferred module / criterion arguments
     # ------------------------------------------------------------------
     def _resolve_device(self):
-        requested = self.__dict__.get("_device_param")
-        if isinstance(requested, str) and requested == "auto":
-            resolved = "cuda" if torch.cuda.is_available() else "cpu"
-        else:
-            resolved = requested
-        self.__dict__["device_resolved_"] = resolved
+        self.__dict__["device_resolved_"] = resolve_device(self.__dict__.get("_device_param"))
 
     def _seed_everything(self):
-        rs = self.random_state
-        if rs is None:
+        if self.random_state is None:
             self.rng_ = np.random.default_rng()
             self.split_seed_ = None
             return
-        if isinstance(rs, np.random.RandomState):
-            seed = int(rs.randint(np.iinfo(np.int32).max))
-        else:
-            seed = int(rs)
+        seed = seed_from_random_state(self.random_state)
         torch.manual_seed(seed)
         np.random.seed(seed % 2**32)
         random.seed(seed)

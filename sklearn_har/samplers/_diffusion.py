@@ -25,6 +25,7 @@ from ..nn.diffusion import (
     window_statistics,
 )
 from ..utils._progress import show_progress
+from ..utils._torch import resolve_device, seed_from_random_state
 from ..utils.validation import check_labels_present
 from ._validation import check_windows_X_y
 
@@ -336,18 +337,10 @@ class DiffusionAugmenter(BaseOverSampler):
             )
 
     def _resolve_device(self):
-        dev = self.device
-        if isinstance(dev, str) and dev == "auto":
-            dev = "cuda" if torch.cuda.is_available() else "cpu"
-        return torch.device(dev)
+        return torch.device(resolve_device(self.device))
 
     def _seed(self):
-        rs = self.random_state
-        if rs is None:
-            return int(np.random.SeedSequence().generate_state(1)[0])
-        if isinstance(rs, np.random.RandomState):
-            return int(rs.randint(np.iinfo(np.int32).max))
-        return int(rs)
+        return seed_from_random_state(self.random_state)
 
     # ------------------------------------------------------------------
     # data

@@ -465,7 +465,7 @@ class DiffusionAugmenter(BaseOverSampler):
     # sampling
     # ------------------------------------------------------------------
     def _generate(self, counts, generator, sampler=None, sampling_steps=None, guidance_scale=None,
-                  ddim_eta=None, batch=1024):
+                  ddim_eta=None, match_statistics=None, batch=1024):
         """Synthetic windows in the original units: counts is {class index: n}."""
         sampler = sampler or self.sampler
         sampling_steps = sampling_steps or self.sampling_steps
@@ -508,13 +508,13 @@ class DiffusionAugmenter(BaseOverSampler):
                                 generator, _X0_CLIP, bar, eta=float(eta))
             out.append(x.float().cpu().numpy())
         Xs = np.concatenate(out)
-        if self.match_statistics:
+        if self.match_statistics if match_statistics is None else match_statistics:
             Xs = _impose_statistics(Xs, stats)
         X = Xs * self.channel_std_[None, :, None] + self.channel_mean_[None, :, None]
         return X.astype(np.float32), labels
 
     def sample(self, n_per_class, *, sampler=None, sampling_steps=None, guidance_scale=None,
-               ddim_eta=None, random_state=None):
+               ddim_eta=None, match_statistics=None, random_state=None):
         """Draw synthetic windows from the trained model.
 
         For the seeds' recipe "pre-train on synthetic windows, fine-tune on
@@ -525,8 +525,10 @@ class DiffusionAugmenter(BaseOverSampler):
         ----------
         n_per_class : int or dict
             The same number for every class, or ``{label: n}``.
-        sampler, sampling_steps, guidance_scale, ddim_eta : optional
-            Override the fitted settings (e.g. compare DDPM and DDIM).
+        sampler, sampling_steps, guidance_scale, ddim_eta, match_statistics : optional
+            Override the fitted settings (e.g. compare DDPM and DDIM, or the
+            same draw with and without statistics matching: same
+            ``random_state``, ``match_statistics=True`` / ``False``).
         random_state : int, default=None
             Seed of this draw; None continues from the estimator's seed
             (reproducible: two calls with the same ``random_state`` agree).
@@ -564,7 +566,10 @@ class DiffusionAugmenter(BaseOverSampler):
             raise ValueError(f"n_per_class must be an int >= 0 or a dict; got {n_per_class!r}.")
         seed = self._sample_seed if random_state is None else int(random_state)
         gen = torch.Generator().manual_seed(seed)
-        X, labels = self._generate(counts, gen, sampler, sampling_steps, guidance_scale, ddim_eta)
+        if match_statistics is not None and not isinstance(match_statistics, (bool, np.bool_)):
+            raise ValueError(f"match_statistics must be a bool; got {match_statistics!r}.")
+        X, labels = self._generate(counts, gen, sampler, sampling_steps, guidance_scale, ddim_eta,
+                                   match_statistics)
         return X, self.classes_[labels]
 
     def fit_resample(self, X, y, **params):

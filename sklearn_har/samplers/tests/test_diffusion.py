@@ -218,6 +218,13 @@ def test_match_statistics_gives_the_conditioning_mean_and_std(imbalanced):
         assert np.abs(real - pair).max(axis=(1, 2)).min() < 1e-4
     raw = DiffusionAugmenter(**TINY, match_statistics=False, random_state=0).fit(X, y).sample({2: 6})[0]
     assert not np.allclose(raw.std(-1), Xs.std(-1), rtol=1e-3)
+    # the same draw, unmatched, from the fitted model: the override equals a model
+    # fitted with match_statistics=False, and matching it gives the matched draw
+    unmatched = aug.sample({2: 6}, match_statistics=False)[0]
+    np.testing.assert_array_equal(unmatched, raw)
+    np.testing.assert_array_equal(aug.sample({2: 6}, match_statistics=True)[0], Xs)
+    with pytest.raises(ValueError, match="match_statistics must be a bool"):
+        aug.sample(2, match_statistics="yes")
 
 
 def test_guided_sampling_is_reproducible_and_differs(imbalanced):

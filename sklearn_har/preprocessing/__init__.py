@@ -2,8 +2,9 @@
 
 from ..exceptions import ShortRunWarning
 from ._scaler import WindowScaler, channel_statistics
-from ._segmenter import WindowIndex, WindowSegmenter
+from ._segmenter import WindowSegmenter
 from ._stat_features import StatFeatures
+from ._window_index import WindowIndex
 
 __all__ = [
     "WindowSegmenter",

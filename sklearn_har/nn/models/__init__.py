@@ -1,0 +1,16 @@
+"""Networks for windows ``(B, C, T)``, in plain PyTorch, registered by name.
+
+Importing this package registers every family (one file each).
+"""
+
+from ._registry import ModelInfo, create_model, get_model_info, list_models, register_model
+from .cnn1d import CNN1D
+
+__all__ = [
+    "CNN1D",
+    "ModelInfo",
+    "create_model",
+    "get_model_info",
+    "list_models",
+    "register_model",
+]

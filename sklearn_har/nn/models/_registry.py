@@ -139,7 +139,9 @@ def list_models(pattern=None, *, family=None, mcu=None):
 def _unknown(name):
     close = difflib.get_close_matches(str(name), _REGISTRY, n=1)
     hint = f" Did you mean {close[0]!r}?" if close else ""
-    return ValueError(f"Unknown model {name!r}.{hint} Registered models: {', '.join(sorted(_REGISTRY))}.")
+    return ValueError(
+        f"Unknown model {name!r}.{hint} Registered models: {', '.join(sorted(_REGISTRY))}."
+    )
 
 
 def get_model_info(model):

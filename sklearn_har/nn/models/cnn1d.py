@@ -142,4 +142,5 @@ def _create_cnn1d(n_channels, n_classes, preset, **kwargs):
 )
 def cnn1d(n_channels, n_classes, **kwargs):
     """Three blocks of 64 filters, kernel 5 (about 45 k parameters on 9 channels)."""
-    return _create_cnn1d(n_channels, n_classes, dict(channels=(64, 64, 64), kernel_size=5), **kwargs)
+    preset = dict(channels=(64, 64, 64), kernel_size=5)
+    return _create_cnn1d(n_channels, n_classes, preset, **kwargs)

@@ -1,60 +1,5 @@
 """CNNClassifier on the official UCI-HAR windows (``uci_har_official``).
 
-1. Accuracy: ``CNNClassifier`` (CNN1D, three blocks of 64 filters, ~45 k
-   parameters) trained on the official train windows (7,352 windows, 21
-   subjects) and scored on the official test windows (2,947 windows, the 9
-   other subjects): accuracy, macro-F1, G-mean (macro,
-   ``sklearn_har.metrics.g_mean``) and per-class F1, mean +- std (ddof=1) over
-   several seeds, with the epochs run and the seconds per epoch. By default
-   on the fastest device of ``--devices`` only (CUDA when listed).
-2. Training-loop overhead: seconds per epoch of ``CNNClassifier`` against a
-   hand-written PyTorch loop doing the same work, on every device of
-   ``--devices`` and every batch size of ``--timing-batch-sizes``.
-3. Seconds per epoch of the accuracy configuration on each device (from the
-   accuracy runs where they ran, else from the timing runs of part 2).
-
-Protocol
---------
-- Data: ``load_benchmark("uci_har_official")``; its ``split`` gives the
-  official train / test windows (9 channels x 128 samples at 50 Hz).
-- Inputs: z-scored per channel with the mean and standard deviation of the
-  train windows (over windows and time steps), the same transform applied to
-  the test windows; ``--standardize none`` passes the raw values.
-- Internal validation split: ``WindowValidSplit(0.2)`` with the train subjects
-  as ``groups``: about a fifth of the train subjects held out (stratified by
-  class), seeded by the classifier's ``random_state``. The test windows are
-  used for the final scores only.
-- Accuracy runs: AdamW (lr 1e-3), cross-entropy, batch 64 (the defaults), at
-  most ``--max-epochs`` epochs with skorch's ``EarlyStopping`` on the
-  validation loss (``--patience`` epochs; the best epoch's weights restored
-  at the end; ``--patience 0`` trains exactly ``--max-epochs`` epochs). One run
-  per seed of ``--seeds``. "s / epoch" is the median of skorch's ``dur`` after
-  the first epoch.
-- Timing runs, per device and batch size, after one untimed warm-up fit of
-  both loops per device: ``CNNClassifier`` (no early stopping; windows moved
-  to the GPU once, ``data_on_device=True``) and the raw loop, ``--timing-repeat``
-  runs of each, interleaved in ABBA order. Both are seeded alike, so they
-  build CNN1D with the same initial weights and train on the same train /
-  validation windows (the raw loop gets its indices from
-  ``WindowValidSplit.split_indices`` with the classifier's seed). One epoch =
-  a shuffled training pass (an AdamW step per batch) + a validation pass
-  computing loss and accuracy. The raw loop is what a careful engineer
-  writes: tensors resident on the device, one random permutation per epoch
-  indexed per batch, losses and correct counts accumulated on the device,
-  one host sync per epoch. Epoch times are medians over every epoch but the
-  first of each run: for CNNClassifier (a) skorch's ``dur`` (``EpochTimer``:
-  epoch begin to the first ``on_epoch_end`` callback, i.e. without the
-  end-of-epoch scoring of ``ValidationScores``) and (b) the full cycle, end of
-  one epoch to the end of the next after the other callbacks (GPU
-  synchronised); for the raw loop, synchronised start to synchronised end.
-  Ratios are CNNClassifier / raw; "overhead / batch" is their difference over
-  the training + validation batches of an epoch. The validation accuracy of
-  both after the last epoch is shown as a sanity check (the shuffling orders
-  differ, so it agrees only roughly). ``--timing-channels 8`` times a much
-  smaller CNN1D, where the per-batch cost of the loop itself weighs more.
-- ``torch.set_num_threads`` is left at its default; its value is recorded, as
-  are the torch, CUDA and cuDNN versions and the GPU.
-
 Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_cnn_uci_har_official.py
@@ -64,11 +9,7 @@ Usage::
     # smoke test: 600 train / 300 test windows, 2 epochs, one seed
     python benchmarks/bench_cnn_uci_har_official.py --quick --devices cpu
 
-Writes ``benchmarks/results/cnn_uci_har_official_<cuda|cpu>.run-<UTC time>.{json,md}``
-(ignored by git; ``cuda`` when CUDA is among ``--devices``), with ``_quick``
-appended to the name for ``--quick`` and ``_<tag>`` for ``--tag``;
-``--update-results`` writes the committed ``cnn_uci_har_official_<...>.{json,md}``. The committed
-``cnn_uci_har_official_cuda_ch8`` is ``--timing-channels 8 --skip-accuracy``. On one H100 with 16 CPU cores the default run takes 1 to 2 minutes.
+Protocol, result files and timings: ``docs/benchmarks/bench_cnn_uci_har_official.md``.
 """
 
 from __future__ import annotations
@@ -79,6 +20,7 @@ import time
 
 import numpy as np
 import torch
+from _args import add_data_args
 from _common import (
     add_results_args,
     devices_arg,
@@ -90,42 +32,17 @@ from _common import (
     sync,
     torch_info,
 )
+from _data import load_official
 from sklearn.metrics import accuracy_score, f1_score
 from skorch.callbacks import Callback, EarlyStopping
 
 from sklearn_har.classifiers import CNNClassifier, WindowValidSplit
-from sklearn_har.datasets import load_benchmark
 from sklearn_har.metrics import g_mean
 from sklearn_har.nn import CNN1D
 
 VALID_SIZE = 0.2
 LR = 1e-3
 CHANNELS = (64, 64, 64)  # CNN1D's default: three blocks of 64 filters
-
-
-# -- data -----------------------------------------------------------------------
-def load_official(data_home=None, standardize="channel", subset=None, seed=0):
-    """Official train / test windows, optionally z-scored per channel on train."""
-    data = load_benchmark("uci_har_official", data_home=data_home)
-    train = np.asarray(data.split) == "train"
-    X, y, subject = data.data, np.asarray(data.target), np.asarray(data.subject)
-    parts = {"X_train": X[train], "y_train": y[train], "groups": subject[train],
-             "X_test": X[~train], "y_test": y[~train]}
-    if subset is not None:  # --quick: a random subset of each side
-        rng = np.random.default_rng(seed)
-        keep_tr = np.sort(rng.choice(train.sum(), subset[0], replace=False))
-        keep_te = np.sort(rng.choice((~train).sum(), subset[1], replace=False))
-        for key in ("X_train", "y_train", "groups"):
-            parts[key] = parts[key][keep_tr]
-        for key in ("X_test", "y_test"):
-            parts[key] = parts[key][keep_te]
-    if standardize == "channel":
-        mean = parts["X_train"].mean(axis=(0, 2), keepdims=True, dtype=np.float64)
-        std = parts["X_train"].std(axis=(0, 2), keepdims=True, dtype=np.float64)
-        for key in ("X_train", "X_test"):
-            parts[key] = ((parts[key] - mean) / std).astype(np.float32)
-    parts["class_names"] = [str(c) for c in data.target_names]
-    return parts
 
 
 # -- helpers --------------------------------------------------------------------
@@ -457,8 +374,7 @@ def make_table(results, class_names):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-home", default=None,
-                        help="folder of the benchmark files (default: $SKLEARN_HAR_DATA)")
+    add_data_args(parser)
     parser.add_argument("--devices", type=devices_arg,
                         default="cpu,cuda" if torch.cuda.is_available() else "cpu",
                         help="devices timed in part 2 (default: cpu,cuda when CUDA is "

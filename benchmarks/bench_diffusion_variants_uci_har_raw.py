@@ -1,45 +1,23 @@
 """What DiffusionAugmenter's sampling options do to the rare classes of UCI-HAR/HAPT.
 
-One model, several ways of using its windows, one fixed classifier. Data,
-split, standardisation, targets and classifier are those of
-``bench_imbalance_uci_har_raw.py`` (StatFeatures + ExtraTrees(300); the six
-transition classes brought up to the median class count, or doubled with
-"1x"). The diffusion model (width 64, depth 4, 3000 steps, class_dropout 0.1,
-``random_state=0``) is trained once; for each guidance scale one draw
-(``random_state=1``) is taken, and the same draw is scored twice:
-
-- ``raw``: the denoiser's windows as they come (``match_statistics=False``);
-- ``match``: the same windows rescaled to their conditioning mean and std
-  (``match_statistics=True``, the default).
-
-"median": all of the draw (up to the median count); "1x": a random subset
-of the draw that doubles every rare class. Each variant is scored with
-three classifier seeds (0, 1, 2) against the same seeds without resampling
-and with BorderlineSMOTE (``random_state=0``) at both amounts; the seeds'
-values are kept in the JSON.
-
 Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_diffusion_variants_uci_har_raw.py \\
         --scales 0 --device cpu
 
-Writes ``benchmarks/results/diffusion_variants_uci_har_raw_<device>.run-<UTC time>.{json,md}``
-(ignored by git); ``--update-results`` writes the committed
-``diffusion_variants_uci_har_raw_<device>.{json,md}``.
-On 2 CPU cores: ~5 min of training, ~3.5 min of DDIM sampling per unguided
-scale (twice that with guidance), ~10 s per classifier fit.
+Protocol, result files and timings: ``docs/benchmarks/bench_diffusion_variants_uci_har_raw.md``.
 """
 
 import argparse
 import time
 
 import numpy as np
+from _args import add_data_args, floats_arg
 from _common import add_results_args, markdown_table, save
-from bench_imbalance_uci_har_raw import RARE, load_windows, target_counts
+from _data import RARE, load_windows, target_counts
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.metrics import f1_score
 
-import sklearn_har.samplers._diffusion as diffusion_module
 from sklearn_har import StatFeatures
 from sklearn_har.samplers import BorderlineSMOTE, DiffusionAugmenter
 
@@ -92,24 +70,15 @@ def main(args):
                              class_dropout=0.1, device=args.device, random_state=0).fit(X, y)
     results["fit_s"], results["loss_curve"] = aug.fit_time_, aug.loss_curve_
     print(f"diffusion trained in {aug.fit_time_:.0f} s", flush=True)
-    captured = {}
-    impose = diffusion_module._impose_statistics
-
-    def capture(X_std, stats):  # keep the unmatched windows of the same draw
-        captured["raw"] = X_std.copy()
-        return impose(X_std, stats)
-
-    diffusion_module._impose_statistics = capture
-    try:
-        for scale in args.scales:
-            X_m, y_m = aug.sample(targets, guidance_scale=scale, random_state=1)
-            X_r = (captured["raw"] * aug.channel_std_[None, :, None]
-                   + aug.channel_mean_[None, :, None]).astype(np.float32)
-            for kind, X_syn in (("raw", X_r), ("match", X_m)):
-                score(f"diffusion w={scale:g} {kind} median", X_syn, y_m)
-                score(f"diffusion w={scale:g} {kind} 1x", *subset(X_syn, y_m, double))
-    finally:
-        diffusion_module._impose_statistics = impose
+    for scale in args.scales:
+        # the same draw (same random_state) without and with statistics matching
+        X_r, y_m = aug.sample(targets, guidance_scale=scale, random_state=1,
+                              match_statistics=False)
+        X_m, y_m = aug.sample(targets, guidance_scale=scale, random_state=1,
+                              match_statistics=True)
+        for kind, X_syn in (("raw", X_r), ("match", X_m)):
+            score(f"diffusion w={scale:g} {kind} median", X_syn, y_m)
+            score(f"diffusion w={scale:g} {kind} 1x", *subset(X_syn, y_m, double))
     results["total_s"] = time.perf_counter() - t0
     rows = [[name, f"{np.mean(v['f1_macro']):.4f}", f"{np.mean(v['f1_rare_mean']):.4f}",
              " ".join(f"{s:.3f}" for s in v["f1_rare_mean"]), v["n_synthetic"]]
@@ -127,9 +96,9 @@ def main(args):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-home", default=None)
+    add_data_args(parser)
     parser.add_argument("--device", default="cpu")
     parser.add_argument("--max-iter", type=int, default=3000)
-    parser.add_argument("--scales", type=lambda s: [float(v) for v in s.split(",")], default=[0.0])
+    parser.add_argument("--scales", type=floats_arg, default=[0.0])
     add_results_args(parser)
     main(parser.parse_args())

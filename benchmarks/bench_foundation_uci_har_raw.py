@@ -1,19 +1,10 @@
 """Foundation benchmark on the UCI-HAR/HAPT raw stream (``uci_har_raw``).
 
-1. Segmentation speed: WindowSegmenter cutting the whole 1.12 M-row stream into
-   128/64 windows (subject + recording as groups), against a plain Python loop
-   over windows doing the same work, in the same run.
-2. Accuracy: WindowSegmenter -> StatFeatures -> tree ensemble, trained on the
-   standard UCI-HAR train subjects, predicted per row on the test subjects;
-   unlabelled rows (-1) are ignored in training and left out of the scores.
-
 Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_foundation_uci_har_raw.py
 
-Writes ``benchmarks/results/foundation_uci_har_raw.run-<UTC time>.{json,md}``
-(ignored by git); ``--update-results`` writes the committed
-``foundation_uci_har_raw.{json,md}``.
+Protocol, result files and timings: ``docs/benchmarks/bench_foundation_uci_har_raw.md``.
 """
 
 from __future__ import annotations
@@ -22,14 +13,14 @@ import argparse
 import time
 
 import numpy as np
+from _args import add_data_args
 from _common import add_results_args, markdown_table, save, timeit
+from _data import GROUPS
 from sklearn.ensemble import ExtraTreesClassifier, RandomForestClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
 from sklearn_har import Pipeline, StatFeatures, WindowSegmenter
 from sklearn_har.datasets import load_benchmark
-
-GROUPS = ["subject", "recording"]
 
 
 def loop_segment(values, y, run_id, window, step):
@@ -127,7 +118,7 @@ def main(data_home=None, repeat=5, n_jobs=None, update_results=False):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-home", default=None)
+    add_data_args(parser)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--n-jobs", type=int, default=-1)
     add_results_args(parser)

@@ -1,65 +1,5 @@
 """Class-imbalance samplers with a deep classifier on UCI-HAR/HAPT raw (``uci_har_raw``).
 
-The companion of ``bench_imbalance_uci_har_raw.py`` (same data, split,
-standardisation and targets) with a classifier that reads the waveform,
-``CNNClassifier``, instead of per-channel statistics + trees. Per seed, one
-``DiffusionAugmenter`` is trained on the training windows and used in the two
-ways of seed 000:
-
-- as an oversampler (sec. 3.1 / imbalanced-learn): the six rare postural
-  transitions are brought up to the median class count and the CNN is
-  trained on real + synthetic windows;
-- as the paper's three-stage recipe (sec. 3.1.3-3.1.4, eq. 13-18): the CNN is
-  pre-trained on class-balanced synthetic windows only (eq. 14: the same
-  number for every class), then fine-tuned on the real training windows
-  (``partial_fit`` twice, the optimizer re-created for fine-tuning).
-
-Arms (CNN trained on ...), scored on the real test windows:
-
-- ``none``: the real training windows (reference);
-- ``balanced``: the same, ``class_weight="balanced"`` (the usual loss-side
-  answer to imbalance, no synthetic data);
-- ``smote``: real + BorderlineSMOTE (borderline-1, k 5, m 10) up to the
-  targets;
-- ``diffusion``: real + DiffusionAugmenter (DDIM, matched statistics) up to
-  the targets, i.e. what ``fit_resample`` returns;
-- ``diffusion_ratio``: real + synthetic windows of every class, one for
-  every four real ones (``synthetic_ratio=0.25``, the 1:4 blend of seed
-  000's ref. [9]), from the same model;
-- ``stats_only``: real + the control of the tree benchmark (white noise with
-  the mean and std of a random real window of the class), same counts;
-- ``pretrain_diffusion``: pre-trained on ``--pretrain-per-class`` synthetic
-  windows per class (DDIM), fine-tuned on real;
-- ``pretrain_stats_only``: the same recipe with control windows, so that the
-  gain of the pre-training is not just "more epochs" or "a warm start".
-
-The score of the pre-trained network before fine-tuning is the CNN's TSTR
-(trained on synthetic only, tested on real); its ratio to arm ``none`` is
-recorded.
-
-Protocol
---------
-- Data, split, standardisation and targets: ``load_windows`` and
-  ``target_counts`` of ``bench_imbalance_uci_har_raw.py`` (9,819 train / 4,054
-  test windows of 128 samples, 6 channels; the transitions, 90-155 train
-  windows each, brought up to the median count, 790).
-- CNN: ``CNNClassifier`` defaults (three conv blocks of 64, AdamW lr 1e-3)
-  but batch 256 (``--batch-size``; 64 makes a GPU fit ~4x slower, ~20 s),
-  ``train_split=None`` (no internal validation: a fixed number
-  of epochs, ``--epochs``, the same for every arm), ``random_state=seed``.
-  Pre-training: ``--pretrain-epochs`` epochs, then ``--epochs`` epochs of
-  fine-tuning at the same learning rate with a fresh optimizer.
-- DiffusionAugmenter: width 64, depth 4, 3000 steps (``--max-iter``), T =
-  1000, DDIM 50 steps, library defaults otherwise (``guidance="empirical"``,
-  ``match_statistics=True``, ``class_dropout=0.1``, ``guidance_scale=0``),
-  ``random_state=seed``; the oversampling draw is ``aug.sample(
-  aug.sampling_strategy_)`` (the synthetic part of ``fit_resample``), the
-  pre-training draw ``aug.sample(n, random_state=seed + 1)``.
-- Scores: macro-F1 over the 12 classes, mean F1 of the six transitions,
-  accuracy, per-class F1; mean +- std over ``--seeds``. On a GPU, cuDNN
-  convolutions are not bit-reproducible, so a seed fixes the data and the
-  initialisation but not every last digit.
-
 Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_imbalance_cnn_uci_har_raw.py
@@ -70,32 +10,7 @@ Usage::
     # adding seeds to the committed result file instead
     python benchmarks/bench_imbalance_cnn_uci_har_raw.py --ddim-eta 1 --seeds 8,9 --tag eta1 --update-results --resume
 
-Writes ``benchmarks/results/imbalance_cnn_uci_har_raw_<device>.run-<UTC time>.{json,md}``
-(ignored by git; ``_quick`` appended to the name for ``--quick``, ``_<tag>``
-for ``--tag``); ``--update-results`` writes the committed
-``imbalance_cnn_uci_har_raw_<...>.{json,md}`` instead. The file is rewritten after
-every seed so that an interrupted run keeps the seeds it finished
-(``config.seeds``). ``--resume`` continues such a file under its own name: the
-latest run-specific file of the same name, or ``--resume <UTC time>`` (or the
-path of its .json) for another one; with ``--update-results``, the committed
-file. It refuses a file measured with other settings or on another GPU. The
-table ends with the diffusion arms minus their white-noise controls, paired by
-seed.
-
-Committed results:
-
-- ``imbalance_cnn_uci_har_raw_cuda_eta1``: one H200, ``--ddim-eta 1``, all
-  arms, seeds 0-7 (two calls with ``--resume``); ~125 s per seed. The
-  reference result of this benchmark.
-- ``imbalance_cnn_uci_har_raw_cuda``: one H100, deterministic DDIM
-  (``ddim_eta=0``), all arms but the 1:4 arm (added later), seeds 0-3 (the
-  run was cut at 545 s, during seed 4); ~120 s per seed.
-- ``imbalance_cnn_uci_har_raw_cuda_iter12000``: the same with ``--max-iter
-  12000`` (seeds 0-1): four times the diffusion training leaves the windows
-  as rough (1.7-1.8x) and the arms where they were.
-- ``imbalance_cnn_uci_har_raw_cpu_eta1``: 2 CPU cores, ``--ddim-eta 1 --arms
-  diffusion,diffusion_ratio,pretrain_diffusion``; ~13 min per seed (CNN
-  fits ~60-90 s, diffusion training ~4 min, sampling ~17 k windows ~6 min).
+Protocol, result files and timings: ``docs/benchmarks/bench_imbalance_cnn_uci_har_raw.md``.
 """
 
 from __future__ import annotations
@@ -106,6 +21,7 @@ import time
 
 import numpy as np
 import torch
+from _args import add_data_args, add_diffusion_args
 from _common import (
     add_results_args,
     fmt,
@@ -116,14 +32,8 @@ from _common import (
     save,
     torch_info,
 )
-from bench_imbalance_uci_har_raw import (
-    RARE,
-    fidelity,
-    load_windows,
-    statistics_only,
-    target_counts,
-    window_moments,
-)
+from _data import RARE, load_windows, statistics_only, target_counts
+from _fidelity import fidelity, window_moments
 from sklearn.metrics import accuracy_score, f1_score
 
 from sklearn_har.classifiers import CNNClassifier
@@ -398,8 +308,7 @@ def main(args):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-home", default=None,
-                        help="folder of the benchmark files (default: $SKLEARN_HAR_DATA)")
+    add_data_args(parser)
     parser.add_argument("--device", choices=["cpu", "cuda"],
                         default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--seeds", type=ints_arg, default=[0, 1, 2])
@@ -411,12 +320,7 @@ if __name__ == "__main__":
                         help="CNN epochs on the synthetic windows before fine-tuning")
     parser.add_argument("--pretrain-per-class", type=int, default=800,
                         help="class-balanced synthetic windows per class for pre-training")
-    parser.add_argument("--max-iter", type=int, default=3000,
-                        help="training steps of the diffusion model")
-    parser.add_argument("--n-steps", type=int, default=1000, help="diffusion steps T")
-    parser.add_argument("--sampling-steps", type=int, default=50, help="DDIM steps")
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--depth", type=int, default=4)
+    add_diffusion_args(parser)
     parser.add_argument("--ddim-eta", type=float, default=0.0,
                         help="ddim_eta of the DiffusionAugmenter (0: deterministic DDIM)")
     parser.add_argument("--arms", type=arms_arg, default=list(ARMS),

@@ -1,100 +1,5 @@
 """Class-imbalance samplers on the UCI-HAR/HAPT raw stream (``uci_har_raw``).
 
-No resampling against ``BorderlineSMOTE`` and ``DiffusionAugmenter`` (issue
-4) on the six rare postural transitions of HAPT, with one fixed classifier:
-
-1. Augmentation: window-level macro-F1 (12 classes), mean F1 of the six rare
-   transition classes, per-class F1 and accuracy on the test subjects, for
-   (a) no resampling, (b) BorderlineSMOTE, (c) DiffusionAugmenter sampled with
-   DDIM (50 steps, the augmenter's default sampler) and (c') the same
-   trained model sampled with ancestral DDPM (all 1000 steps); mean +- std
-   over ``--seeds``.
-2. Fidelity of the synthetic windows: TSTR / TRTR (train on synthetic windows
-   only, or on the real training windows, test on the real test windows) for
-   the diffusion model with both samplers and for BorderlineSMOTE; and how
-   well per-window statistics (mean, std, skewness per channel, roughness)
-   of each class match those of the real training windows.
-3. Generation throughput (windows / s) of DDPM (1000 steps) against DDIM (50
-   steps), same trained model, on every device of ``--devices``; speed-up
-   DDIM / DDPM measured in the same run, with the TSTR of each (part 2) as the
-   "is the quality similar" check.
-
-Protocol
---------
-- Data: ``load_benchmark("uci_har_raw")``, 12 activities (6 basic + 6 rare
-  postural transitions), 6 channels (acc xyz in g, gyro xyz in rad/s) at 50
-  Hz. Segmented by ``WindowSegmenter(window=128, step=64, label="majority",
-  ignore_label=-1, group_column=["subject", "recording"])``: windows never
-  cross a recording, unlabelled windows are dropped. Standard subject split:
-  windows of ``train_subjects`` (21) for training, of ``test_subjects`` (9)
-  for testing; scores are per test window. Windows ``(n, 6, 128)``.
-- Standardisation: each channel z-scored with the mean and std of the
-  training windows (over windows and time), the same transform on the test
-  windows. All arms get these same inputs: BorderlineSMOTE needs comparable
-  channel scales (its neighbours are Euclidean over whole windows), the
-  diffusion model standardises internally anyway, and the classifier is
-  tree-based on per-channel features.
-- Classifier (fixed for every arm, TSTR and TRTR): ``StatFeatures(fs=50)``
-  (126 per-channel statistics) + ``ExtraTreesClassifier(n_estimators=300,
-  n_jobs=-1)``. Trees: fast, deterministic for a seed, no tuning that could
-  favour one arm. For seed ``s`` the classifier and the samplers all get
-  ``random_state=s``, so arm (a) has a spread over seeds too (classifier
-  noise only) and every arm is paired with it.
-- Target counts (the same for both samplers): every class with fewer
-  training windows than the median class count (the six transitions,
-  90-155 windows against 1,400-1,600) is brought up to that median
-  (``--target median``, ~790 windows, i.e. 5-8x); the basic classes are not
-  touched. Passed as the dict ``sampling_strategy={label: target}`` to both
-  samplers (imbalanced-learn semantics: windows wanted after resampling);
-  the script checks that both resolve it to the same numbers of synthetic
-  windows. ``--target N`` sets a fixed count instead. ("auto" would blow
-  every class up to the majority, ~10x for the transitions, and the training
-  set to ~19 k windows.)
-- BorderlineSMOTE: ``kind="borderline-1"``, ``k_neighbors=5``,
-  ``m_neighbors=10`` (the defaults). Where a class has no window "in danger"
-  it generates nothing for it (``NoDangerWarning``); warnings are recorded.
-- DiffusionAugmenter: one class-conditional model trained on all training
-  windows (12 classes) per seed; ``n_steps=1000`` (cosine schedule),
-  ``width=64``, ``depth=4``, ``batch_size=64``, ``max_iter=--max-iter``
-  (3000), the library defaults otherwise (AdamW lr 1e-3 cosine-decayed, EMA
-  0.999, eq. 12 loss weights, ``guidance="empirical"``). Arms (c) and (c')
-  use ``aug.sample(aug.sampling_strategy_, sampler=...)`` on the same
-  trained model, drawn with the augmenter's own seed: (c) is exactly the
-  synthetic part that ``fit_resample`` returns with the default sampler.
-- Control (d), "statistics only": as many windows per class as the samplers
-  add, each white noise rescaled per channel to the mean and standard
-  deviation of a random real training window of its class (what
-  ``DiffusionAugmenter``'s default ``guidance="empirical"`` with
-  ``match_statistics=True`` copies from the real data), in the augmentation
-  arms and in TSTR. The gap between (c) and (d) is what the denoiser's
-  shapes add beyond the copied statistics.
-- TSTR: the classifier trained on synthetic windows only, as many per class
-  as the class has real training windows (``--tstr-cap`` caps them), test
-  on the real test windows; TRTR is arm (a). Diffusion: ``aug.sample(...,
-  random_state=seed + 1)`` with DDPM-1000 and with DDIM-50 (both start from
-  the same noise and statistics). BorderlineSMOTE: its synthetic part when
-  asked to double every class (``{c: 2 n_c}``); classes without danger windows
-  get none, are then missing from its training set and score F1 = 0 (the
-  number of classes covered is reported).
-- Fidelity statistics, on the standardised scale, per class c and channel
-  k, with s the per-window mean, std or skewness: ``|E_syn[s] - E_real[s]| /
-  SD_real[s]`` (the reference is the real training windows of c), averaged
-  over channels and classes ("d mean", "d std", "d skew"); "spread" =
-  ``SD_syn[s] / SD_real[s]`` averaged over the three statistics (1: as diverse
-  as the real windows; interpolation shrinks it); "rough" = mean absolute
-  first difference syn / real (1: as smooth). The real test windows (other
-  subjects) give the reference row: how far genuine data of new subjects
-  lies.
-- Throughput: ``aug.sample(n // 12 per class)`` timed on the model of the
-  first seed, after an untimed warm-up call; on the GPU ``--gpu-n`` windows
-  (median of ``--repeat``), on the CPU ``--cpu-n`` windows (DDIM: median of
-  ``--repeat``; DDPM: one call). For the CPU, the GPU-trained model is
-  copied to the CPU (``model_`` and ``device_`` of a deep copy). Both
-  samplers use the CPU ``torch.Generator`` of the library, so the same
-  ``random_state`` gives the same windows on both devices up to float
-  rounding: their largest difference is recorded. ``torch.set_num_threads``
-  is left at its default.
-
 Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_imbalance_uci_har_raw.py
@@ -104,17 +9,7 @@ Usage::
     # smoke test: ~430 train / 240 test windows, a tiny model, one seed, CPU
     python benchmarks/bench_imbalance_uci_har_raw.py --quick --devices cpu
 
-Writes ``benchmarks/results/imbalance_uci_har_raw_<cuda|cpu>.run-<UTC time>.{json,md}``
-(ignored by git; ``cuda`` when CUDA is among ``--devices``; the models are
-trained on the last of them), with ``_quick`` appended to the name for
-``--quick`` and ``_<tag>`` for ``--tag``; ``--update-results`` writes the
-committed ``imbalance_uci_har_raw_<...>.{json,md}``. ``imbalance_uci_har_raw_cuda.*`` was measured before
-``match_statistics`` and classifier-free guidance existed (unmatched windows,
-no class dropout, no control arm). The default run took 523 s on one H100 with 16 CPU cores: per
-seed ~165 s (diffusion training ~30 s, DDPM sampling of the ~4 k augmentation
-and ~10 k TSTR windows ~110 s, seven classifier fits), then ~30 s of
-throughput timing; ``--tstr-cap 800`` saves ~100 s (but trains TSTR on fewer
-windows of the basic classes than TRTR). ``--quick`` takes about a minute on 2 CPU cores.
+Protocol, result files and timings: ``docs/benchmarks/bench_imbalance_uci_har_raw.md``.
 """
 
 from __future__ import annotations
@@ -127,6 +22,7 @@ import warnings
 
 import numpy as np
 import torch
+from _args import add_data_args, add_diffusion_args
 from _common import (
     add_results_args,
     devices_arg,
@@ -138,91 +34,18 @@ from _common import (
     sync,
     torch_info,
 )
+from _data import RARE, load_windows, statistics_only, target_counts
+from _fidelity import fidelity, window_moments
 from sklearn.ensemble import ExtraTreesClassifier
 from sklearn.metrics import accuracy_score, f1_score
 
-from sklearn_har import StatFeatures, WindowSegmenter
-from sklearn_har.datasets import load_benchmark
+from sklearn_har import StatFeatures
 from sklearn_har.samplers import BorderlineSMOTE, DiffusionAugmenter
 
-GROUPS = ["subject", "recording"]
-RARE = list(range(6, 12))  # the six postural transitions
 ARMS = ["none", "smote", "diffusion_ddim", "diffusion_ddpm", "stats_only"]
 ARM_NAMES = {"none": "(a) no resampling", "smote": "(b) BorderlineSMOTE",
              "diffusion_ddim": "(c) diffusion, DDIM", "diffusion_ddpm": "(c') diffusion, DDPM",
              "stats_only": "(d) control: statistics only"}
-QUICK_PER_CLASS = {"basic": 60, "rare": 12, "test": 20}
-
-
-# -- data -----------------------------------------------------------------------
-def load_windows(data_home=None, quick=False):
-    """Standardised train / test windows of the standard subject split."""
-    data = load_benchmark("uci_har_raw", data_home=data_home)
-    X, y = data.data, np.asarray(data.target)
-    test = np.isin(np.asarray(data.subject), np.asarray(data.test_subjects))
-
-    def segment(rows):
-        seg = WindowSegmenter(window=128, step=64, label="majority", ignore_label=-1,
-                              group_column=GROUPS)
-        return seg.fit_resample(X[rows], y[rows])
-
-    X_train, y_train = segment(~test)
-    X_test, y_test = segment(test)
-    if quick:  # a small subset that keeps the imbalance: 60 / class, 12 / transition
-        rng = np.random.default_rng(0)
-
-        def subset(labels, per_class):
-            keep = [rng.choice(np.flatnonzero(labels == c), per_class(c), replace=False)
-                    for c in np.unique(labels)]
-            return np.sort(np.concatenate(keep))
-
-        keep = subset(y_train, lambda c: QUICK_PER_CLASS["rare" if c in RARE else "basic"])
-        X_train, y_train = X_train[keep], y_train[keep]
-        keep = subset(y_test, lambda c: QUICK_PER_CLASS["test"])
-        X_test, y_test = X_test[keep], y_test[keep]
-    mean = X_train.mean(axis=(0, 2), keepdims=True, dtype=np.float64)
-    std = X_train.std(axis=(0, 2), keepdims=True, dtype=np.float64)
-    return {
-        "X_train": ((X_train - mean) / std).astype(np.float32), "y_train": y_train,
-        "X_test": ((X_test - mean) / std).astype(np.float32), "y_test": y_test,
-        "class_names": [str(c) for c in data.target_names], "fs": float(data.fs),
-        "channel_names": list(data.channel_names),
-        "channel_mean": mean.ravel().tolist(), "channel_std": std.ravel().tolist(),
-        "n_train_subjects": len(np.asarray(data.train_subjects)),
-        "n_test_subjects": len(np.asarray(data.test_subjects)),
-    }
-
-
-def target_counts(y, spec):
-    """``{label: windows wanted}`` for the classes below the median (or ``spec``) count."""
-    counts = np.bincount(y)
-    if spec == "double":  # every class below the median count gets twice its windows
-        median = float(np.median(counts))
-        return {int(c): 2 * int(counts[c]) for c in np.flatnonzero(counts < median)}, "2x"
-    target = round(float(np.median(counts))) if spec == "median" else int(spec)
-    return {int(c): target for c in np.flatnonzero(counts < target)}, target
-
-
-def statistics_only(X, y, counts, rng):
-    """Control windows: white noise rescaled to the mean and std of a random real window.
-
-    For every wanted window of class c (``counts = {c: n}``), a random real
-    window of c lends its per-channel mean and std, as ``DiffusionAugmenter``
-    with ``guidance="empirical"`` and ``match_statistics=True`` does, but the
-    shape is white noise instead of the denoiser's: what the copied statistics
-    alone are worth.
-    """
-    Xs, ys = [], []
-    for c, n in counts.items():
-        if n <= 0:
-            continue
-        pool = X[y == c]
-        src = pool[rng.integers(0, len(pool), n)].astype(np.float64)
-        z = rng.standard_normal(src.shape)
-        z = (z - z.mean(-1, keepdims=True)) / z.std(-1, keepdims=True)
-        Xs.append((src.mean(-1, keepdims=True) + src.std(-1, keepdims=True) * z).astype(np.float32))
-        ys.append(np.full(n, c, dtype=y.dtype))
-    return np.concatenate(Xs), np.concatenate(ys)
 
 
 # -- helpers --------------------------------------------------------------------
@@ -261,46 +84,6 @@ class Scorer:
             "n_train": len(y),
             "fit_predict_s": time.perf_counter() - t,
         }
-
-
-# -- fidelity statistics ----------------------------------------------------------
-def window_moments(X):
-    """Per window and channel: mean, std, skewness and mean |first difference|."""
-    X = X.astype(np.float64)
-    mu = X.mean(axis=-1)
-    sd = X.std(axis=-1)
-    safe = np.where(sd > 1e-6, sd, 1.0)
-    skew = np.where(sd > 1e-6, (((X - mu[..., None]) / safe[..., None]) ** 3).mean(axis=-1), 0.0)
-    rough = np.abs(np.diff(X, axis=-1)).mean(axis=-1)
-    return {"mean": mu, "std": sd, "skew": skew, "rough": rough}
-
-
-def fidelity(real, X_syn, y_syn, n_classes):
-    """Synthetic vs real per-window statistics, per class (see the protocol)."""
-    syn_by_class = {}
-    for c in range(n_classes):
-        sel = y_syn == c
-        if sel.sum() < 2 or c not in real:
-            continue
-        R, S = real[c], window_moments(X_syn[sel])
-        row = {}
-        for s in ("mean", "std", "skew"):
-            sd_real = np.maximum(R[s].std(axis=0), 1e-6)
-            row["d_" + s] = float(np.mean(np.abs(S[s].mean(axis=0) - R[s].mean(axis=0)) / sd_real))
-        row["spread"] = float(np.mean([np.mean(S[s].std(axis=0) / np.maximum(R[s].std(axis=0), 1e-6))
-                                       for s in ("mean", "std", "skew")]))
-        row["rough"] = float(np.mean(S["rough"].mean(axis=0) / R["rough"].mean(axis=0)))
-        row["n"] = int(sel.sum())
-        syn_by_class[c] = row
-    keys = ("d_mean", "d_std", "d_skew", "spread", "rough")
-    summary = {k: float(np.mean([r[k] for r in syn_by_class.values()])) if syn_by_class
-               else float("nan") for k in keys}
-    rare = [r for c, r in syn_by_class.items() if c in RARE]
-    summary.update({"rare_" + k: float(np.mean([r[k] for r in rare])) if rare else float("nan")
-                    for k in keys})
-    summary["n_classes"] = len(syn_by_class)
-    summary["per_class"] = {str(c): r for c, r in syn_by_class.items()}
-    return summary
 
 
 # -- one seed -------------------------------------------------------------------
@@ -655,8 +438,7 @@ def _target(text):
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--data-home", default=None,
-                        help="folder of the benchmark files (default: $SKLEARN_HAR_DATA)")
+    add_data_args(parser)
     parser.add_argument("--devices", type=devices_arg,
                         default="cpu,cuda" if torch.cuda.is_available() else "cpu",
                         help="devices of the throughput part; the models are trained on the "
@@ -673,12 +455,7 @@ if __name__ == "__main__":
                         help="DDPM only in the throughput part: no arm (c') and no DDPM TSTR "
                              "(for CPU-only runs, where 1000-step DDPM of ~15 k windows takes "
                              "hours)")
-    parser.add_argument("--max-iter", type=int, default=3000,
-                        help="training steps of the diffusion model")
-    parser.add_argument("--n-steps", type=int, default=1000, help="diffusion steps T (DDPM)")
-    parser.add_argument("--sampling-steps", type=int, default=50, help="DDIM steps")
-    parser.add_argument("--width", type=int, default=64)
-    parser.add_argument("--depth", type=int, default=4)
+    add_diffusion_args(parser)
     parser.add_argument("--batch-size", type=int, default=64,
                         help="batch size of the diffusion training")
     parser.add_argument("--n-estimators", type=int, default=300)

@@ -1,27 +1,11 @@
 """Raw sensor units and the CNN's default input standardisation (``uci_har_official``).
 
-A user who follows the docs feeds windows as the sensors give them. This
-benchmark trains ``CNNClassifier`` with its defaults on the official UCI-HAR
-split (21 train subjects, 9 other test subjects: split by subject) on:
-
-- ``raw``: the windows as loaded (body and total acceleration in g, gyroscope
-  in rad/s);
-- ``offset``: the same with one channel (``body_acc_x``) offset by +500, a
-  channel in other units or with a sensor bias;
-
-each with ``normalize=True`` (the default: per-channel standardisation fitted
-on the training windows) and ``normalize=False`` (the windows as they are),
-over several seeds, and reports test accuracy and macro-F1 side by side, with
-the gap between ``offset`` and ``raw`` per seed.
-
 Usage::
 
     SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_raw_units_uci_har_official.py \\
         [--seeds 0,1,2] [--device cpu] [--update-results]
 
-Writes ``benchmarks/results/raw_units_uci_har_official.run-<UTC time>.{json,md}``
-(ignored by git); ``--update-results`` writes the committed
-``raw_units_uci_har_official.{json,md}``.
+Protocol, result files and timings: ``docs/benchmarks/bench_raw_units_uci_har_official.md``.
 """
 
 from __future__ import annotations
@@ -31,11 +15,12 @@ import time
 import warnings
 
 import numpy as np
+from _args import add_data_args
 from _common import add_results_args, fmt, ints_arg, markdown_table, mean_std, save, torch_info
+from _data import load_official
 from sklearn.metrics import accuracy_score, f1_score
 
 from sklearn_har import CNNClassifier
-from sklearn_har.datasets import load_benchmark
 from sklearn_har.exceptions import DivergenceWarning, InputScaleWarning
 
 OFFSET = 500.0
@@ -70,12 +55,10 @@ def run_arm(data, inputs, normalize, seed, device):
 
 
 def main(seeds, device="cpu", data_home=None, update_results=False):
-    bunch = load_benchmark("uci_har_official", data_home=data_home)
-    train = np.asarray(bunch.split) == "train"
-    X, y = bunch.data.astype(np.float32), np.asarray(bunch.target)
-    names = list(bunch.channel_names)
-    data = {"X_train": X[train], "y_train": y[train], "groups": np.asarray(bunch.subject)[train],
-            "X_test": X[~train], "y_test": y[~train], "channel": names.index("body_acc_x")}
+    data = load_official(data_home, standardize="none")  # the windows in sensor units
+    for key in ("X_train", "X_test"):
+        data[key] = data[key].astype(np.float32)
+    data["channel"] = data["channel_names"].index("body_acc_x")
     results = {
         "dataset": "uci_har_official", "protocol": "official split by subject",
         "offset": OFFSET, "offset_channel": "body_acc_x", "seeds": seeds,
@@ -127,7 +110,7 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=ints_arg, default=[0, 1, 2])
     parser.add_argument("--device", default="cpu")
-    parser.add_argument("--data-home", default=None)
+    add_data_args(parser)
     add_results_args(parser)
     args = parser.parse_args()
     main(args.seeds, args.device, args.data_home, args.update_results)

@@ -1,0 +1,28 @@
+r"""Statistics-guided, label-conditioned DDPM for HAR windows (seed 000 sec. 3.1).
+
+Plain PyTorch: the noise schedule (eq. 5-7), the statistical conditioning
+features (eq. 1-4), a 1-D denoiser with AdaGN residual blocks (eq. 8-10), the
+weighted noise-prediction loss (eq. 11-12), and two samplers (ancestral DDPM
+and deterministic DDIM). :class:`sklearn_har.samplers.DiffusionAugmenter`
+orchestrates them as an imbalanced-learn sampler.
+
+Windows are ``(B, C, L)`` tensors, standardised per channel by the caller.
+"""
+
+from .conditioning import condition_features, drop_class_information, window_statistics
+from .denoiser import AdaGNBlock, Denoiser1D, SinusoidalTimeEmbedding
+from .sampling import ClassifierFreeGuidance, ddim_sample, ddpm_sample
+from .schedule import CosineSchedule
+from .training import diffusion_loss
+
+__all__ = [
+    "ClassifierFreeGuidance",
+    "CosineSchedule",
+    "Denoiser1D",
+    "condition_features",
+    "ddim_sample",
+    "ddpm_sample",
+    "diffusion_loss",
+    "drop_class_information",
+    "window_statistics",
+]

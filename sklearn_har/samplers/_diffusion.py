@@ -1,8 +1,6 @@
 """DiffusionAugmenter: statistics-guided, label-conditioned DDPM oversampling."""
 
-import copy
 import numbers
-import time
 import warnings
 
 import numpy as np
@@ -16,12 +14,10 @@ from ..exceptions import FewSamplesWarning
 from ..nn.diffusion import (
     ClassifierFreeGuidance,
     CosineSchedule,
-    Denoiser1D,
     condition_features,
     ddim_sample,
     ddpm_sample,
-    diffusion_loss,
-    drop_class_information,
+    train_denoiser,
     window_statistics,
 )
 from ..utils._progress import show_progress
@@ -392,69 +388,21 @@ class DiffusionAugmenter(BaseOverSampler):
         self.channel_mean_, self.channel_std_ = mean.astype(np.float64), std.astype(np.float64)
         Xs = torch.from_numpy(((Xw - mean[None, :, None]) / std[None, :, None]).astype(np.float32))
         yt = torch.from_numpy(y_enc.astype(np.int64))
-        n, C, L = Xs.shape
-        n_classes = len(self.classes_)
-
-        stats, z = window_statistics(Xs)
-        proto_stats = torch.stack([stats[yt == k].mean(0) for k in range(n_classes)])
-        proto_z = torch.stack([z[yt == k].mean(0) for k in range(n_classes)])
-        self.prototypes_ = torch.cat([proto_stats, proto_z], dim=-1).numpy()
-        self._train_stats = [stats[yt == k].numpy() for k in range(n_classes)]
 
         self.schedule_ = CosineSchedule(int(self.n_steps))
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(seed)
-            model = Denoiser1D(C, n_classes, width=int(self.width), depth=int(self.depth))
-        model.to(device)
-        ema = copy.deepcopy(model).requires_grad_(False) if self.ema_decay > 0 else None
-        opt = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=0.0)
-        sched = torch.optim.lr_scheduler.CosineAnnealingLR(opt, int(self.max_iter), eta_min=0.1 * self.lr)
-
-        Xd, yd = Xs.to(device), yt.to(device)
-        proto_zd = proto_z.to(device)
-        statsd = stats.to(device)
-        bs = min(int(self.batch_size), n)
-        weighted = self.loss_weighting == "eq12"
-        self.loss_curve_ = []
-        pending = []
-        t0 = time.perf_counter()
-        steps = range(int(self.max_iter))
-        bar = _progress(show_progress(self.verbose), "diffusion training", int(self.max_iter))
-        model.train()
-        for it in bar(steps) if bar else steps:
-            idx = torch.randint(0, n, (bs,), generator=gen).to(device)
-            t = torch.randint(1, self.schedule_.n_steps + 1, (bs,), generator=gen).to(device)
-            noise = torch.randn((bs, C, L), generator=gen).to(device)
-            x0, yb = Xd[idx], yd[idx]
-            f = condition_features(statsd[idx], proto_zd[yb])
-            if self.class_dropout > 0:
-                drop = (torch.rand(bs, generator=gen) < self.class_dropout).to(device)
-                f, yb = drop_class_information(f, yb, drop, n_classes)
-            loss = diffusion_loss(model, self.schedule_, x0, f, yb, t, noise, weighted=weighted)
-            opt.zero_grad(set_to_none=True)
-            loss.backward()
-            torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            opt.step()
-            sched.step()
-            if ema is not None:
-                with torch.no_grad():
-                    decay = min(self.ema_decay, (1 + it) / (10 + it))
-                    for p_ema, p in zip(ema.parameters(), model.parameters()):
-                        p_ema.lerp_(p, 1 - decay)
-            pending.append(loss.detach())
-            if len(pending) == 50 or it == int(self.max_iter) - 1:
-                values = torch.stack(pending).float().cpu().numpy()
-                if not np.isfinite(values).all():
-                    raise FloatingPointError(
-                        f"The diffusion loss became {values[~np.isfinite(values)][0]} near "
-                        f"step {it + 1}; lower lr (now {self.lr})."
-                    )
-                self.loss_curve_.append(float(values.mean()))
-                pending = []
-        self.fit_time_ = time.perf_counter() - t0
-        final = ema if ema is not None else model
-        final.eval()
-        self.model_ = final
+        trained = train_denoiser(
+            Xs, yt, len(self.classes_), self.schedule_, generator=gen, seed=seed,
+            width=int(self.width), depth=int(self.depth), max_iter=int(self.max_iter),
+            batch_size=int(self.batch_size), lr=self.lr, ema_decay=self.ema_decay,
+            class_dropout=self.class_dropout, weighted=self.loss_weighting == "eq12",
+            device=device,
+            progress=_progress(show_progress(self.verbose), "diffusion training", int(self.max_iter)),
+        )
+        self.prototypes_ = trained.prototypes.numpy()
+        self._train_stats = [stats.numpy() for stats in trained.train_stats]
+        self.loss_curve_ = trained.loss_curve
+        self.fit_time_ = trained.fit_time
+        self.model_ = trained.model
         if show_progress(self.verbose):
             print(
                 f"[DiffusionAugmenter] trained {self.max_iter} steps in {self.fit_time_:.1f} s "

@@ -13,16 +13,18 @@ from .conditioning import condition_features, drop_class_information, window_sta
 from .denoiser import AdaGNBlock, Denoiser1D, SinusoidalTimeEmbedding
 from .sampling import ClassifierFreeGuidance, ddim_sample, ddpm_sample
 from .schedule import CosineSchedule
-from .training import diffusion_loss
+from .training import TrainedDenoiser, diffusion_loss, train_denoiser
 
 __all__ = [
     "ClassifierFreeGuidance",
     "CosineSchedule",
     "Denoiser1D",
+    "TrainedDenoiser",
     "condition_features",
     "ddim_sample",
     "ddpm_sample",
     "diffusion_loss",
     "drop_class_information",
+    "train_denoiser",
     "window_statistics",
 ]

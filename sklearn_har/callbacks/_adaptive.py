@@ -19,9 +19,11 @@ and stay within the bounds.
 
 import math
 from collections.abc import Mapping
+from numbers import Real
 
 import numpy as np
 import torch
+from sklearn.utils._param_validation import Interval, StrOptions, validate_parameter_constraints
 from skorch.callbacks import Callback
 
 __all__ = ["AdaptiveLossWeights", "adaptive_loss_weights"]
@@ -222,16 +224,23 @@ class AdaptiveLossWeights(Callback):
         self.min_weight = min_weight
         self.max_weight = max_weight
 
+    _parameter_constraints: dict = {
+        "tau": [Real],
+        "mode": [StrOptions({"bounded", "eq27"})],
+        "accuracy_on": [StrOptions({"valid", "train"})],
+        "primary": [str],
+        "initial_weights": [Mapping, None],
+        "temperature": [Interval(Real, 0, None, closed="neither")],
+        "min_weight": [Interval(Real, 0, 1, closed="both")],
+        "max_weight": [Interval(Real, 0, 1, closed="both")],
+    }
+
     def initialize(self):
-        if self.mode not in ("bounded", "eq27"):
-            raise ValueError(
-                f"AdaptiveLossWeights mode must be 'bounded' or 'eq27'; got {self.mode!r}."
-            )
-        if self.accuracy_on not in ("valid", "train"):
-            raise ValueError(
-                "AdaptiveLossWeights accuracy_on must be 'valid' or 'train'; got "
-                f"{self.accuracy_on!r}."
-            )
+        validate_parameter_constraints(
+            self._parameter_constraints,
+            {name: getattr(self, name) for name in self._parameter_constraints},
+            caller_name=type(self).__name__,
+        )
         self.weights_ = None
         self.w0_ = None
         self._reset_epoch()

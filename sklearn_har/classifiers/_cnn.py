@@ -1,13 +1,13 @@
 """CNNClassifier: the reference 1-D CNN on the sklearn_har base classifier."""
 
-import torch
-
 from ..nn.models import CNN1D
-from ._base import _DEFAULT_SPLIT, NeuralWindowClassifier
+from ..utils._docstring import fill_doc
+from ._base import NeuralWindowClassifier
 
 __all__ = ["CNNClassifier"]
 
 
+@fill_doc
 class CNNClassifier(NeuralWindowClassifier):
     """A small 1-D CNN classifier of windows (:class:`~sklearn_har.nn.CNN1D`).
 
@@ -21,25 +21,18 @@ class CNNClassifier(NeuralWindowClassifier):
     official UCI-HAR test subjects): inputs standardised per channel on the
     training windows, AdamW at lr 1e-3, batch 64, at most 60 epochs with early
     stopping on the validation loss (patience 10) and the best epoch's weights
-    restored.
-
-    All parameters are those of :class:`NeuralWindowClassifier`; the network's
-    are ``module__channels``, ``module__kernel_size`` and ``module__dropout``.
+    restored. Every parameter but ``module`` is one of
+    :class:`NeuralWindowClassifier`; the network's are ``module__channels``,
+    ``module__kernel_size`` and ``module__dropout``.
 
     Parameters
     ----------
     module : class, default=CNN1D
-    criterion : class or instance, default=torch.nn.CrossEntropyLoss
-    optimizer : class, default=torch.optim.AdamW
-    lr : float, default=1e-3
-    max_epochs : int, default=60
-    batch_size : int, default=64
-    patience : int or None, default=10
-        Early stopping on the validation loss, best weights restored.
-    normalize : bool, default=True
-        Standardise each input channel (training statistics).
-    **kwargs
-        See :class:`NeuralWindowClassifier`.
+    {params: *}
+
+    Attributes
+    ----------
+    {fitted_attributes}
 
     Examples
     --------
@@ -52,47 +45,5 @@ class CNNClassifier(NeuralWindowClassifier):
     True
     """
 
-    def __init__(
-        self,
-        module=CNN1D,
-        *,
-        criterion=torch.nn.CrossEntropyLoss,
-        optimizer=torch.optim.AdamW,
-        lr=1e-3,
-        max_epochs=60,
-        batch_size=64,
-        train_split=_DEFAULT_SPLIT,
-        patience=10,
-        normalize=True,
-        class_weight=None,
-        random_state=None,
-        device="auto",
-        on_nan_loss="raise",
-        on_interrupt="raise",
-        check_axes=True,
-        data_on_device="auto",
-        progress_bar=False,
-        verbose=1,
-        **kwargs,
-    ):
-        super().__init__(
-            module,
-            criterion=criterion,
-            optimizer=optimizer,
-            lr=lr,
-            max_epochs=max_epochs,
-            batch_size=batch_size,
-            train_split=train_split,
-            patience=patience,
-            normalize=normalize,
-            class_weight=class_weight,
-            random_state=random_state,
-            device=device,
-            on_nan_loss=on_nan_loss,
-            on_interrupt=on_interrupt,
-            check_axes=check_axes,
-            data_on_device=data_on_device,
-            progress_bar=progress_bar,
-            verbose=verbose,
-            **kwargs,
-        )
+    def __init__(self, module=CNN1D, **kwargs):
+        super().__init__(module, **kwargs)

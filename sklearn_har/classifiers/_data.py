@@ -1,6 +1,7 @@
 """Window datasets, a fast batch loader and the internal validation split."""
 
 import warnings
+from numbers import Integral
 
 import numpy as np
 import torch
@@ -11,9 +12,21 @@ from sklearn.model_selection import (
     StratifiedShuffleSplit,
 )
 from sklearn.utils import check_random_state
-from torch.utils.data import Dataset
+from sklearn.utils._param_validation import (
+    Interval,
+    RealNotInt,
+    validate_parameter_constraints,
+)
+from torch.utils.data import DataLoader, Dataset
 
 __all__ = ["WindowDataset", "WindowValidSplit"]
+
+
+class IntervalNotBool(Interval):
+    """scikit-learn's ``Interval`` of ints that refuses ``True`` / ``False``."""
+
+    def is_satisfied_by(self, val):
+        return not isinstance(val, (bool, np.bool_)) and super().is_satisfied_by(val)
 
 
 class WindowDataset(Dataset):
@@ -136,20 +149,23 @@ class WindowValidSplit:
             f"stratified={self.stratified!r}, random_state={self.random_state!r})"
         )
 
+    _parameter_constraints: dict = {
+        "valid_size": [
+            Interval(RealNotInt, 0, 1, closed="neither"),
+            IntervalNotBool(Integral, 1, None, closed="left"),
+        ],
+        "stratified": ["boolean"],
+        "random_state": ["random_state"],
+    }
+
     def _check_size(self, n):
-        v = self.valid_size
-        if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, float, np.number)):
-            raise ValueError(
-                "The 'valid_size' parameter of WindowValidSplit must be a float in "
-                f"(0, 1) or an int >= 1. Got {v!r} instead."
-            )
-        if isinstance(v, (float, np.floating)):
-            if not 0.0 < v < 1.0:
-                raise ValueError(
-                    "The 'valid_size' parameter of WindowValidSplit must be a float "
-                    f"in (0, 1) or an int >= 1. Got {v!r} instead."
-                )
-        elif not 1 <= v < n:
+        params = {name: getattr(self, name) for name in self._parameter_constraints}
+        v = params["valid_size"]
+        if isinstance(v, np.floating):  # a numpy float is not registered as RealNotInt
+            params["valid_size"] = float(v)
+        validate_parameter_constraints(
+            self._parameter_constraints, params, caller_name=type(self).__name__)
+        if isinstance(v, Integral) and not v < n:
             raise ValueError(
                 f"WindowValidSplit(valid_size={v}) needs fewer validation windows "
                 f"than the {n} windows passed to fit."
@@ -240,3 +256,58 @@ class WindowValidSplit:
             y = dataset.y.cpu().numpy()
         train, valid = self.split_indices(np.asarray(y), groups, random_state)
         return dataset.subset(train), dataset.subset(valid)
+
+
+class LoaderMixin:
+    """Datasets, the group-aware split and the fast batch loader of a window
+    classifier (mixed into a skorch ``NeuralNet``)."""
+
+    def get_dataset(self, X, y=None):
+        if isinstance(X, torch.utils.data.Dataset):
+            return X
+        return WindowDataset(X, y)
+
+    def get_split_datasets(self, X, y=None, groups=None, **fit_params):
+        dataset = self.get_dataset(X, y)
+        if not self.train_split:
+            return dataset, None
+        if isinstance(self.train_split, WindowValidSplit):
+            return self.train_split(dataset, y, groups=groups, random_state=self.split_seed_)
+        if groups is not None:
+            return self.train_split(dataset, y, groups=groups)
+        return self.train_split(dataset, y)
+
+    def _want_on_device(self, dataset):
+        if torch.device(self.device).type != "cuda" or dataset.X.device.type == "cuda":
+            return False
+        if isinstance(self.data_on_device, bool):
+            return self.data_on_device
+        free, _ = torch.cuda.mem_get_info(torch.device(self.device))
+        return dataset.nbytes < free / 4
+
+    def get_iterator(self, dataset, training=False):
+        kwargs = self.get_params_for("iterator_train" if training else "iterator_valid")
+        iterator = self.iterator_train if training else self.iterator_valid
+        batch_size = kwargs.pop("batch_size", self.batch_size)
+        if batch_size == -1:
+            batch_size = len(dataset)
+        shuffle = kwargs.pop("shuffle", training)
+        if (
+            iterator is DataLoader
+            and isinstance(dataset, WindowDataset)
+            and set(kwargs) <= {"drop_last"}
+        ):
+            if self._want_on_device(dataset):
+                dataset = dataset.to(self.device)
+            return BatchLoader(
+                dataset,
+                batch_size,
+                shuffle=shuffle,
+                drop_last=kwargs.get("drop_last", False),
+                rng=getattr(self, "rng_", None),
+            )
+        if iterator is DataLoader and shuffle and "generator" not in kwargs:
+            rng = getattr(self, "rng_", None) or np.random.default_rng()
+            kwargs["generator"] = torch.Generator().manual_seed(int(rng.integers(2**62)))
+        return iterator(dataset, batch_size=batch_size, shuffle=shuffle, **kwargs)
+

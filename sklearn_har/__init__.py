@@ -3,14 +3,26 @@
 Raw sensor tables are cut into windows (:class:`WindowSegmenter`), turned into
 features (:class:`StatFeatures`) or fed to deep classifiers, inside a
 :class:`Pipeline` that fits on rows and predicts one label per row.
+
+The torch-backed names (the classifiers, the samplers) are imported when
+first used (PEP 562), so ``import sklearn_har`` and the feature pipelines
+never load torch or skorch.
 """
 
-from .classifiers import CNNClassifier, NeuralWindowClassifier
+import importlib
+
 from .pipeline import Pipeline, make_pipeline
 from .preprocessing import StatFeatures, WindowScaler, WindowSegmenter
-from .samplers import BorderlineSMOTE, DiffusionAugmenter
 
 __version__ = "0.1.0.dev0"
+
+# public name -> submodule that defines it, imported on first access
+_LAZY = {
+    "BorderlineSMOTE": ".samplers",
+    "DiffusionAugmenter": ".samplers",
+    "CNNClassifier": ".classifiers",
+    "NeuralWindowClassifier": ".classifiers",
+}
 
 __all__ = [
     "Pipeline",
@@ -24,3 +36,15 @@ __all__ = [
     "NeuralWindowClassifier",
     "__version__",
 ]
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        value = getattr(importlib.import_module(_LAZY[name], __name__), name)
+        globals()[name] = value  # later look-ups skip __getattr__
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(__all__))

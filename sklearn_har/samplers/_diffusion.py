@@ -2,11 +2,13 @@
 
 import numbers
 import warnings
+from numbers import Integral, Real
+from typing import ClassVar
 
 import numpy as np
 import torch
-from imblearn.over_sampling.base import BaseOverSampler
 from imblearn.utils import check_sampling_strategy
+from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -23,7 +25,7 @@ from ..nn.diffusion import (
 from ..utils._progress import show_progress
 from ..utils._torch import resolve_device, seed_from_random_state
 from ..utils.validation import check_labels_present
-from ._validation import check_windows_X_y
+from .base import BaseWindowSampler
 
 __all__ = ["DiffusionAugmenter"]
 
@@ -62,7 +64,7 @@ def _impose_statistics(X, stats):
     return (stats[..., 0:1] + stats[..., 1:2] * z.numpy()).astype(np.float32)
 
 
-class DiffusionAugmenter(BaseOverSampler):
+class DiffusionAugmenter(BaseWindowSampler):
     """Oversample windows with a statistics-guided, label-conditioned DDPM (seed 000 sec. 3.1).
 
     ``fit_resample(X, y)`` trains a diffusion model on the windows and returns
@@ -216,6 +218,30 @@ class DiffusionAugmenter(BaseOverSampler):
 
     _sampling_type = "over-sampling"
 
+    _parameter_constraints: ClassVar[dict] = {
+        **BaseWindowSampler._parameter_constraints,
+        "synthetic_ratio": [Interval(Real, 0, None, closed="neither"), None],
+        "n_steps": [Interval(Integral, 1, None, closed="left")],
+        "sampler": [StrOptions({"ddim", "ddpm"})],
+        "sampling_steps": [Interval(Integral, 1, None, closed="left")],
+        "ddim_eta": [Interval(Real, 0, 1, closed="both")],
+        "guidance": [StrOptions({"empirical", "prototype"})],
+        "guidance_scale": [Interval(Real, 0, None, closed="left")],
+        "class_dropout": [Interval(Real, 0, 1, closed="left")],
+        "match_statistics": ["boolean"],
+        "width": [Interval(Integral, 1, None, closed="left")],
+        "depth": [Interval(Integral, 1, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "batch_size": [Interval(Integral, 1, None, closed="left")],
+        "lr": [Interval(Real, 0, None, closed="neither")],
+        "ema_decay": [Interval(Real, 0, 1, closed="left")],
+        "loss_weighting": [StrOptions({"eq12", "none"})],
+        "device": "no_validation",
+        "random_state": ["random_state"],
+        "check_axes": ["boolean"],
+        "verbose": [StrOptions({"auto"}), "verbose"],
+    }
+
     def __init__(
         self,
         sampling_strategy="auto",
@@ -267,69 +293,14 @@ class DiffusionAugmenter(BaseOverSampler):
     # parameters
     # ------------------------------------------------------------------
     def _check_params(self):
+        """What the declarative constraints cannot say: two parameters together, and no bool eta."""
         name = type(self).__name__
-
-        def positive_int(value, param):
-            if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral) or value < 1:
-                raise ValueError(
-                    f"The '{param}' parameter of {name} must be an int >= 1. Got {value!r} instead."
-                )
-
-        for param in ("n_steps", "sampling_steps", "width", "depth", "max_iter", "batch_size"):
-            positive_int(getattr(self, param), param)
-        choices = {
-            "sampler": ("ddim", "ddpm"),
-            "guidance": ("empirical", "prototype"),
-            "loss_weighting": ("eq12", "none"),
-        }
-        for param, allowed in choices.items():
-            if getattr(self, param) not in allowed:
-                raise ValueError(
-                    f"The '{param}' parameter of {name} must be a str among {set(allowed)}. "
-                    f"Got {getattr(self, param)!r} instead."
-                )
-        if not (isinstance(self.lr, numbers.Real) and self.lr > 0):
-            raise ValueError(f"The 'lr' parameter of {name} must be a float > 0. Got {self.lr!r} instead.")
-        for param in ("guidance_scale", "class_dropout"):
-            value = getattr(self, param)
-            upper = 1 if param == "class_dropout" else np.inf
-            if isinstance(value, bool) or not isinstance(value, numbers.Real) or not 0 <= value < upper:
-                bound = "[0, 1)" if param == "class_dropout" else ">= 0"
-                raise ValueError(
-                    f"The '{param}' parameter of {name} must be a float {bound}. Got {value!r} instead."
-                )
-        _check_eta(self.ddim_eta, f"The 'ddim_eta' parameter of {name}")
+        if isinstance(self.ddim_eta, (bool, np.bool_)):
+            _check_eta(self.ddim_eta, f"The 'ddim_eta' parameter of {name}")
         if self.guidance_scale > 0 and self.class_dropout == 0:
             raise ValueError(
                 f"guidance_scale={self.guidance_scale!r} needs a model trained with "
                 "class_dropout > 0 (the unconditional branch); got class_dropout=0."
-            )
-        if not isinstance(self.check_axes, (bool, np.bool_)):
-            raise ValueError(
-                f"The 'check_axes' parameter of {name} must be a bool. "
-                f"Got {self.check_axes!r} instead."
-            )
-        v = self.verbose
-        if not (v == "auto" if isinstance(v, str) else isinstance(v, numbers.Integral)):
-            raise ValueError(
-                f"The 'verbose' parameter of {name} must be 'auto' or an int. "
-                f"Got {v!r} instead."
-            )
-        if not isinstance(self.match_statistics, (bool, np.bool_)):
-            raise ValueError(
-                f"The 'match_statistics' parameter of {name} must be a bool. "
-                f"Got {self.match_statistics!r} instead."
-            )
-        if not (isinstance(self.ema_decay, numbers.Real) and 0 <= self.ema_decay < 1):
-            raise ValueError(
-                f"The 'ema_decay' parameter of {name} must be a float in [0, 1). "
-                f"Got {self.ema_decay!r} instead."
-            )
-        r = self.synthetic_ratio
-        if r is not None and not (isinstance(r, numbers.Real) and not isinstance(r, bool) and r > 0):
-            raise ValueError(
-                f"The 'synthetic_ratio' parameter of {name} must be a float > 0 or None. "
-                f"Got {r!r} instead."
             )
 
     def _resolve_device(self):
@@ -341,11 +312,6 @@ class DiffusionAugmenter(BaseOverSampler):
     # ------------------------------------------------------------------
     # data
     # ------------------------------------------------------------------
-    def _check_X_y(self, X, y, accept_sparse=None):
-        """Windows ``(n, C, T)`` float32 and 1-D labels (imblearn's hook)."""
-        Xw, y, binarize_y, self._flat_input = check_windows_X_y(self, X, y)
-        return Xw, y, binarize_y
-
     def _strategy(self, y):
         if self.synthetic_ratio is not None:
             labels, counts = np.unique(y, return_counts=True)
@@ -365,6 +331,7 @@ class DiffusionAugmenter(BaseOverSampler):
         -------
         self
         """
+        self._validate_params()
         self._check_params()
         check_labels_present(y)
         check_classification_targets(y)
@@ -530,8 +497,8 @@ class DiffusionAugmenter(BaseOverSampler):
             ones. 2-D input gives 2-D output, a DataFrame a DataFrame.
         y_resampled : ndarray of shape (n + n_synthetic,)
         """
+        self._validate_params()
         self._check_params()
-        check_labels_present(y)
         return super().fit_resample(X, y, **params)
 
     def _warn_few_windows(self, y):
@@ -565,12 +532,9 @@ class DiffusionAugmenter(BaseOverSampler):
         self.n_synthetic_ = {c: int((labels == index[c]).sum()) for c in self.classes_.tolist()}
         X_out = np.concatenate([X, X_syn])
         y_out = np.concatenate([y, self.classes_[labels].astype(y.dtype, copy=False)])
-        if self._flat_input:
-            X_out = X_out[:, 0, :]
-        return X_out, y_out
+        return self._restore_layout(X_out), y_out
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
-        tags.input_tags.sparse = False
         tags.non_deterministic = self.random_state is None
         return tags

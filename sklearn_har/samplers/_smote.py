@@ -9,13 +9,10 @@ from typing import ClassVar
 
 import numpy as np
 from imblearn.over_sampling import BorderlineSMOTE as _ImbBorderlineSMOTE
-from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils._param_validation import Interval, StrOptions
-from sklearn.utils.validation import check_is_fitted
 
 from ..exceptions import NoDangerWarning
-from ..utils.validation import channel_feature_names_out, check_labels_present
-from ._validation import check_windows_X_y
+from .base import BaseWindowSampler
 
 __all__ = ["BorderlineSMOTE", "NoDangerWarning"]
 
@@ -25,7 +22,7 @@ def _label(value):
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
-class BorderlineSMOTE(BaseOverSampler):
+class BorderlineSMOTE(BaseWindowSampler):
     """Borderline-SMOTE over-sampling of windows (borderline-1 and borderline-2).
 
     Seed 002 (MAG-Res2Net, sec. 2.2) balances the activity classes before
@@ -180,7 +177,7 @@ class BorderlineSMOTE(BaseOverSampler):
     _sampling_type = "over-sampling"
 
     _parameter_constraints: ClassVar[dict] = {
-        **BaseOverSampler._parameter_constraints,
+        **BaseWindowSampler._parameter_constraints,
         "k_neighbors": [Interval(Integral, 1, None, closed="left")],
         "m_neighbors": [Interval(Integral, 1, None, closed="left")],
         "kind": [StrOptions({"borderline-1", "borderline-2"})],
@@ -204,22 +201,7 @@ class BorderlineSMOTE(BaseOverSampler):
         self.kind = kind
         self.check_axes = check_axes
 
-    def fit(self, X, y, **params):
-        """Check the inputs and the sampling strategy (imbalanced-learn's ``fit``)."""
-        check_labels_present(y)
-        return super().fit(X, y, **params)
-
-    def fit_resample(self, X, y, **params):
-        """Resample the windows; see the class docstring."""
-        check_labels_present(y)
-        return super().fit_resample(X, y, **params)
-
-    # -- validation (called by imblearn's fit / fit_resample) ------------------
-    def _check_X_y(self, X, y, accept_sparse=None):
-        """Windows ``(n, C, T)`` float32 and 1-D labels (imblearn's hook)."""
-        X, y, binarize_y, self._flat_input = check_windows_X_y(self, X, y)
-        return X, y, binarize_y
-
+    # -- validation (imblearn's fit / fit_resample, through BaseWindowSampler) ---
     def _check_neighbors(self, y):
         """Raise before imblearn does, naming the classes and the usable values."""
         to_grow = [c for c, n_new in self.sampling_strategy_.items() if n_new > 0]
@@ -290,32 +272,4 @@ class BorderlineSMOTE(BaseOverSampler):
                     NoDangerWarning,
                     stacklevel=5,
                 )
-        if self._flat_input:
-            return X_res, y_res
-        return X_res.reshape(-1, n_channels, n_timesteps), y_res
-
-    def get_feature_names_out(self, input_features=None):
-        """Feature names: a sampler passes them through unchanged.
-
-        Parameters
-        ----------
-        input_features : array-like of str or None, default=None
-            For 3-D windows, the channel names (one per channel; None:
-            ``"ch0"``, ``"ch1"``, ...), as :class:`~sklearn_har.StatFeatures`
-            reads them. For 2-D input, the column names, as in scikit-learn.
-
-        Returns
-        -------
-        feature_names_out : ndarray of str objects
-        """
-        check_is_fitted(self, "n_features_in_")
-        return channel_feature_names_out(
-            self, input_features, flat_input=getattr(self, "_flat_input", True))
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = True
-        tags.input_tags.sparse = False
-        tags.input_tags.allow_nan = False
-        return tags
+        return self._restore_layout(X_res.reshape(-1, n_channels, n_timesteps)), y_res

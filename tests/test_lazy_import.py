@@ -37,6 +37,18 @@ def test_import_and_feature_pipeline_names_leave_torch_out():
     """) == []
 
 
+def test_borderline_smote_leaves_torch_out_and_diffusion_loads_it():
+    assert _loaded_after("""
+        import sklearn_har
+        sklearn_har.BorderlineSMOTE
+        from sklearn_har.samplers import BorderlineSMOTE, NoDangerWarning
+        assert "DiffusionAugmenter" in dir(sklearn_har.samplers)
+    """) == []
+    assert _loaded_after("""
+        from sklearn_har.samplers import DiffusionAugmenter
+    """) == ["torch"]
+
+
 def test_a_torch_backed_name_loads_torch_and_every_name_is_listed():
     assert _loaded_after("""
         import sklearn_har

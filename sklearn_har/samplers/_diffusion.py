@@ -16,13 +16,11 @@ from ..exceptions import FewSamplesWarning
 from ..nn.diffusion import (
     ClassifierFreeGuidance,
     CosineSchedule,
-    condition_features,
-    ddim_sample,
-    ddpm_sample,
+    generate_windows,
+    impose_statistics,
     train_denoiser,
-    window_statistics,
 )
-from ..utils._progress import show_progress
+from ..utils._progress import progress_bar, show_progress
 from ..utils._torch import resolve_device, seed_from_random_state
 from ..utils.validation import check_labels_present
 from .base import BaseWindowSampler
@@ -33,35 +31,10 @@ MIN_CLASS_WINDOWS = 10  # below: FewSamplesWarning for a class to oversample
 _X0_CLIP = 6.0  # standardised data: predicted clean windows are clipped to +-6 std
 
 
-def _progress(enabled, desc, total=None):
-    if not enabled:
-        return None
-    try:
-        from tqdm.auto import tqdm
-    except ImportError:  # pragma: no cover - tqdm comes with skorch
-        return None
-
-    def wrap(iterable):
-        return tqdm(iterable, desc=desc, total=total, leave=False)
-
-    return wrap
-
-
 def _check_eta(value, what):
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
             or not 0 <= value <= 1:
         raise ValueError(f"{what} must be a float in [0, 1]. Got {value!r} instead.")
-
-
-def _impose_statistics(X, stats):
-    """Give every synthetic window channel exactly the mean and std it was conditioned on.
-
-    ``x' = mu + sigma z`` per window and channel, with ``z`` the window's own
-    z-scored sequence (eq. 2 inverted, applied to the generated shape); a
-    channel the model left constant gets ``mu``.
-    """
-    _, z = window_statistics(torch.from_numpy(np.ascontiguousarray(X)))
-    return (stats[..., 0:1] + stats[..., 1:2] * z.numpy()).astype(np.float32)
 
 
 class DiffusionAugmenter(BaseWindowSampler):
@@ -74,30 +47,17 @@ class DiffusionAugmenter(BaseWindowSampler):
 
     The model (:mod:`sklearn_har.nn.diffusion`, plain PyTorch):
 
-    - windows are standardised per channel (training statistics), then
-      described per channel by their mean, standard deviation and skewness
-      and the z-scored sequence (eq. 1-2), laid out as the 4 C conditioning
-      channels of eq. 3;
-    - a 1-D denoiser of AdaGN residual blocks (``width`` x ``depth``) whose
-      scale and shift come from an MLP over the label embedding and a 128-d
-      sinusoidal step embedding (eq. 8-10);
-    - the cosine schedule of eq. 6-7 (``s = 0.008``, beta clipped at 0.999)
-      over ``n_steps`` steps, and the noise-prediction loss weighted by eq. 12
-      (clipped at 10 and scaled to mean 1: eq. 12 is infinite at ``t = 1``);
-    - weights averaged with an exponential moving average (``ema_decay``),
-      the usual practice for sampling from a DDPM.
-
-    Conditioning, where the paper leaves a gap: eq. 3 conditions on the
-    window's own z-scored sequence, from which the clean window follows
-    exactly (``x = mu + sigma z``); a model trained that way ignores the noise,
-    and sampling from the class prototype (eq. 4) then returns the class
-    mean curve for every sample. Here the z rows always hold the class
-    prototype (eq. 4, the mean z-sequence of the class), in training and in
-    sampling, while mean, std and skewness are the window's own in training.
-    At sampling they come from ``guidance``: ``"empirical"`` (default) takes
-    them from a random training window of the class, which reproduces the
-    spread of the real statistics; ``"prototype"`` uses the class means
-    (eq. 4, as the paper), which gives less varied windows.
+    The model is :mod:`sklearn_har.nn.diffusion` (plain PyTorch): windows
+    standardised per channel and described by their mean, standard deviation
+    and skewness and the class's mean z-scored sequence (eq. 1-4), a 1-D AdaGN
+    denoiser (eq. 8-10), the cosine schedule of eq. 6-7 and the eq. 12 loss
+    weights (clipped), weights averaged by EMA for sampling. Where the paper
+    leaves a gap (eq. 3 conditioned on the window's own z-sequence would let
+    the model ignore the noise), the z rows always hold the class prototype
+    and the statistics come from ``guidance``: ``"empirical"`` (default)
+    draws them from a random training window of the class, ``"prototype"``
+    uses the class means (the paper's eq. 4). The user guide, section
+    "DiffusionAugmenter", says why and what was measured.
 
     Parameters
     ----------
@@ -121,11 +81,8 @@ class DiffusionAugmenter(BaseWindowSampler):
         Fresh noise added at every DDIM jump (Song et al.'s eta): 0 is the
         deterministic sampler, 1 the ancestral one restricted to
         ``sampling_steps`` steps (with all ``n_steps`` steps it is DDPM).
-        Same cost. On UCI-HAR/HAPT (width 64, depth 4, 50 steps), windows
-        of the deterministic sampler were 1.5-1.8x as rough as the real
-        windows of their class (mean absolute first difference), with
-        ``ddim_eta=1`` 1.2-1.3x, like 1000-step DDPM (1.26x); see
-        ``docs/index.md``.
+        Same cost; 1 gives windows as smooth as DDPM's (measured in the
+        user guide).
     guidance : {"empirical", "prototype"}, default="empirical"
         Where the statistics of a synthetic window come from (see above).
     guidance_scale : float, default=0.0
@@ -363,7 +320,8 @@ class DiffusionAugmenter(BaseWindowSampler):
             batch_size=int(self.batch_size), lr=self.lr, ema_decay=self.ema_decay,
             class_dropout=self.class_dropout, weighted=self.loss_weighting == "eq12",
             device=device,
-            progress=_progress(show_progress(self.verbose), "diffusion training", int(self.max_iter)),
+            progress=progress_bar(show_progress(self.verbose), "diffusion training",
+                                  int(self.max_iter)),
         )
         self.prototypes_ = trained.prototypes.numpy()
         self._train_stats = [stats.numpy() for stats in trained.train_stats]
@@ -403,28 +361,15 @@ class DiffusionAugmenter(BaseWindowSampler):
             else:
                 pool = self._train_stats[k]
                 stats[sel] = pool[rng.integers(0, len(pool), sel.sum())]
-        proto_z = self.prototypes_[:, :, 3:]
-        device = self.device_
-        out = []
         steps_total = self.schedule_.n_steps if sampler == "ddpm" else sampling_steps
-        for start in range(0, labels.size, batch):
-            sl = slice(start, start + batch)
-            yb = torch.from_numpy(labels[sl]).to(device)
-            f = condition_features(
-                torch.from_numpy(stats[sl]).to(device),
-                torch.from_numpy(proto_z[labels[sl]].astype(np.float32)).to(device),
-            )
-            shape = (len(yb), C, L)
-            bar = _progress(show_progress(self.verbose), f"diffusion sampling ({sampler})", steps_total)
-            if sampler == "ddpm":
-                x = ddpm_sample(model, self.schedule_, f, yb, shape, generator, _X0_CLIP, bar)
-            else:
-                x = ddim_sample(model, self.schedule_, f, yb, shape, sampling_steps,
-                                generator, _X0_CLIP, bar, eta=float(eta))
-            out.append(x.float().cpu().numpy())
-        Xs = np.concatenate(out)
+        Xs = generate_windows(
+            model, self.schedule_, stats, self.prototypes_[:, :, 3:], labels, (C, L),
+            generator=generator, sampler=sampler, sampling_steps=sampling_steps, eta=eta,
+            clip=_X0_CLIP, device=self.device_, batch=batch,
+            progress=progress_bar(show_progress(self.verbose), f"diffusion sampling ({sampler})",
+                                  steps_total))
         if self.match_statistics if match_statistics is None else match_statistics:
-            Xs = _impose_statistics(Xs, stats)
+            Xs = impose_statistics(Xs, stats)
         X = Xs * self.channel_std_[None, :, None] + self.channel_mean_[None, :, None]
         return X.astype(np.float32), labels
 

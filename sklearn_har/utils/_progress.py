@@ -2,7 +2,7 @@
 
 import sys
 
-__all__ = ["show_progress"]
+__all__ = ["progress_bar", "show_progress"]
 
 
 def show_progress(verbose, stream=None):
@@ -28,3 +28,22 @@ def show_progress(verbose, stream=None):
         except (ValueError, OSError):  # closed stream
             return False
     return bool(verbose) and verbose > 0
+
+
+def progress_bar(enabled, desc, total=None):
+    """A wrapper ``iterable -> iterable`` that shows a tqdm bar, or None.
+
+    None when ``enabled`` is false (or tqdm, which comes with skorch, is
+    missing), so that loops can write ``progress(steps) if progress else steps``.
+    """
+    if not enabled:
+        return None
+    try:
+        from tqdm.auto import tqdm
+    except ImportError:  # pragma: no cover - tqdm comes with skorch
+        return None
+
+    def wrap(iterable):
+        return tqdm(iterable, desc=desc, total=total, leave=False)
+
+    return wrap

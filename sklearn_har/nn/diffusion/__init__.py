@@ -9,22 +9,31 @@ orchestrates them as an imbalanced-learn sampler.
 Windows are ``(B, C, L)`` tensors, standardised per channel by the caller.
 """
 
-from .conditioning import condition_features, drop_class_information, window_statistics
+from .conditioning import (
+    condition_features,
+    drop_class_information,
+    impose_statistics,
+    window_statistics,
+)
 from .denoiser import AdaGNBlock, Denoiser1D, SinusoidalTimeEmbedding
-from .sampling import ClassifierFreeGuidance, ddim_sample, ddpm_sample
+from .sampling import ClassifierFreeGuidance, ddim_sample, ddpm_sample, generate_windows
 from .schedule import CosineSchedule
 from .training import TrainedDenoiser, diffusion_loss, train_denoiser
 
 __all__ = [
+    "AdaGNBlock",
     "ClassifierFreeGuidance",
     "CosineSchedule",
     "Denoiser1D",
+    "SinusoidalTimeEmbedding",
     "TrainedDenoiser",
     "condition_features",
     "ddim_sample",
     "ddpm_sample",
     "diffusion_loss",
     "drop_class_information",
+    "generate_windows",
+    "impose_statistics",
     "train_denoiser",
     "window_statistics",
 ]

@@ -5,9 +5,9 @@ import math
 import torch
 from torch import nn
 
-from .conditioning import drop_class_information
+from .conditioning import condition_features, drop_class_information
 
-__all__ = ["ClassifierFreeGuidance", "ddim_sample", "ddpm_sample"]
+__all__ = ["ClassifierFreeGuidance", "ddim_sample", "ddpm_sample", "generate_windows"]
 
 
 class ClassifierFreeGuidance(nn.Module):
@@ -118,3 +118,34 @@ def ddim_sample(model, schedule, f, y, shape, n_steps=50, generator=None, clip=N
         if sigma > 0:
             x = x + sigma * torch.randn(shape, generator=generator).to(device)
     return x
+
+
+def generate_windows(model, schedule, stats, proto_z, labels, shape_cl, *, generator,
+                     sampler="ddim", sampling_steps=50, eta=0.0, clip=None, device="cpu",
+                     batch=1024, progress=None):
+    """Standardised synthetic windows ``(n, C, L)`` (numpy float32), in batches.
+
+    ``stats`` ``(n, C, 3)``: the (mean, std, skewness) each window is
+    conditioned on; ``proto_z`` ``(n_classes, C, L)``: the class prototypes;
+    ``labels`` ``(n,)`` int class indices; ``sampler`` ``"ddpm"`` or ``"ddim"``.
+    All noise comes from ``generator``, batch after batch.
+    """
+    import numpy as np
+
+    C, L = shape_cl
+    out = []
+    for start in range(0, labels.size, batch):
+        sl = slice(start, start + batch)
+        yb = torch.from_numpy(labels[sl]).to(device)
+        f = condition_features(
+            torch.from_numpy(stats[sl]).to(device),
+            torch.from_numpy(proto_z[labels[sl]].astype(np.float32)).to(device),
+        )
+        shape = (len(yb), C, L)
+        if sampler == "ddpm":
+            x = ddpm_sample(model, schedule, f, yb, shape, generator, clip, progress)
+        else:
+            x = ddim_sample(model, schedule, f, yb, shape, sampling_steps, generator, clip,
+                            progress, eta=float(eta))
+        out.append(x.float().cpu().numpy())
+    return np.concatenate(out)

@@ -3,15 +3,14 @@
 import math
 import warnings
 
-import numpy as np
+from skorch.callbacks import Callback
 
 from ..exceptions import DivergenceWarning
-from ._scoring import ValidationPredictions
 
 __all__ = ["DivergenceMonitor"]
 
 
-class DivergenceMonitor(ValidationPredictions):
+class DivergenceMonitor(Callback):
     """Warn (:class:`~sklearn_har.exceptions.DivergenceWarning`) when training
     diverges with finite numbers.
 
@@ -31,8 +30,10 @@ class DivergenceMonitor(ValidationPredictions):
       another epoch's). Collapsing in an early epoch and recovering is normal
       and not warned about.
 
-    Each epoch records ``valid_n_pred_classes``, the number of distinct
-    classes predicted on the validation split.
+    The collapse is read from the ``valid_n_pred_classes`` /
+    ``valid_n_true_classes`` entries that :class:`ValidationScores` (a
+    default callback) records every epoch; without it, only the loss is
+    watched.
 
     Parameters
     ----------
@@ -54,7 +55,7 @@ class DivergenceMonitor(ValidationPredictions):
             raise ValueError(
                 f"DivergenceMonitor's growth must be a number > 1; got {self.growth!r}."
             )
-        return super().initialize()
+        return self
 
     def on_train_begin(self, net, **kwargs):
         self.reference_ = None
@@ -72,14 +73,6 @@ class DivergenceMonitor(ValidationPredictions):
 
     def on_epoch_end(self, net, **kwargs):
         row = net.history[-1]
-        epoch = self.epoch_predictions()
-        if epoch is not None:
-            preds, targets = epoch
-            n_pred = int(np.unique(preds).size)
-            net.history.record("valid_n_pred_classes", n_pred)
-            net.history.record("valid_n_true_classes", int(np.unique(targets).size))
-            if n_pred == 1:
-                net.history.record("valid_pred_class", int(preds[0]))
         if self.grew_:
             return
         if self.reference_ is None:

@@ -4,7 +4,7 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
-__all__ = ["ValidationPredictions", "ValidationScores", "confusion_scores"]
+__all__ = ["ValidationScores", "confusion_scores"]
 
 _SCORES = ("acc", "f1_macro", "g_mean")
 
@@ -50,36 +50,7 @@ def _logits(y_pred):
     return y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
 
 
-class ValidationPredictions(Callback):
-    """Base of the callbacks that read the predicted classes of the validation
-    batches: kept on the device during the epoch, read once at its end
-    (:meth:`epoch_predictions`)."""
-
-    def initialize(self):
-        self.preds_, self.targets_ = [], []
-        return self
-
-    def on_epoch_begin(self, net, **kwargs):
-        self.preds_, self.targets_ = [], []
-
-    def on_batch_end(self, net, batch=None, training=None, y_pred=None, **kwargs):
-        if training or y_pred is None:
-            return
-        self.preds_.append(_logits(y_pred).detach().argmax(dim=-1))
-        self.targets_.append(torch.as_tensor(batch[1]))
-
-    def epoch_predictions(self):
-        """``(y_pred, y_true)`` of this epoch's validation windows as integer
-        arrays (None when there was no validation pass), and clear them."""
-        if not self.preds_:
-            return None
-        y_pred = torch.cat([p.reshape(-1).cpu() for p in self.preds_]).numpy()
-        y_true = torch.cat([t.reshape(-1).cpu() for t in self.targets_]).numpy()
-        self.preds_, self.targets_ = [], []
-        return y_pred, y_true
-
-
-class ValidationScores(ValidationPredictions):
+class ValidationScores(Callback):
     """Record accuracy, macro-F1 and G-mean of the validation split every epoch.
 
     The predicted classes of the validation batches are kept on the device
@@ -88,8 +59,11 @@ class ValidationScores(ValidationPredictions):
     flags, so skorch's ``EarlyStopping(monitor="valid_f1_macro",
     lower_is_better=False)`` and ``Checkpoint(monitor="valid_f1_macro_best")``
     work on them). G-mean is the macro mean of per-class sqrt(TPR * TNR)
-    (:func:`sklearn_har.metrics.g_mean`). Without a validation split nothing
-    is recorded.
+    (:func:`sklearn_har.metrics.g_mean`). It also records how many distinct
+    classes were predicted and present (``valid_n_pred_classes``,
+    ``valid_n_true_classes``, and ``valid_pred_class`` when only one was
+    predicted), which :class:`DivergenceMonitor` reads. Without a validation
+    split nothing is recorded.
 
     Parameters
     ----------
@@ -117,7 +91,8 @@ class ValidationScores(ValidationPredictions):
                 f"{unknown[0]!r}."
             )
         self.best_ = {}
-        return super().initialize()
+        self.preds_, self.targets_ = [], []
+        return self
 
     def on_train_begin(self, net, **kwargs):
         self.best_ = {}
@@ -126,11 +101,26 @@ class ValidationScores(ValidationPredictions):
             previous = [row[key] for row in net.history if key in row]
             self.best_[key] = max(previous) if previous else -np.inf
 
-    def on_epoch_end(self, net, **kwargs):
-        epoch = self.epoch_predictions()
-        if epoch is None:
+    def on_epoch_begin(self, net, **kwargs):
+        self.preds_, self.targets_ = [], []
+
+    def on_batch_end(self, net, batch=None, training=None, y_pred=None, **kwargs):
+        if training or y_pred is None:
             return
-        y_pred, y_true = epoch
+        self.preds_.append(_logits(y_pred).detach().argmax(dim=-1))
+        self.targets_.append(torch.as_tensor(batch[1]))
+
+    def on_epoch_end(self, net, **kwargs):
+        if not self.preds_:
+            return
+        y_pred = torch.cat([p.reshape(-1).cpu() for p in self.preds_]).numpy()
+        y_true = torch.cat([t.reshape(-1).cpu() for t in self.targets_]).numpy()
+        self.preds_, self.targets_ = [], []
+        predicted = np.unique(y_pred)
+        net.history.record(f"{self.prefix}_n_pred_classes", int(predicted.size))
+        net.history.record(f"{self.prefix}_n_true_classes", int(np.unique(y_true).size))
+        if predicted.size == 1:
+            net.history.record(f"{self.prefix}_pred_class", int(predicted[0]))
         values = confusion_scores(y_true, y_pred)
         for score in self.scores:
             key = f"{self.prefix}_{score}"

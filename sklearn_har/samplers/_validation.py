@@ -1,10 +1,9 @@
 """Input validation shared by the window samplers (imbalanced-learn's ``_check_X_y`` hook)."""
 
-import numpy as np
 from imblearn.utils import check_target_type
 from sklearn.utils import column_or_1d
 
-from ..utils.validation import check_labels_present, validate_windows
+from ..utils.validation import input_ndim, validate_windows
 
 
 def check_windows_X_y(sampler, X, y):
@@ -14,11 +13,8 @@ def check_windows_X_y(sampler, X, y):
     returns ``(X, y, binarize_y, flat_input)``; ``binarize_y`` as imblearn's
     ``check_target_type`` (one-vs-all targets are resampled as labels).
     """
-    if y is not None:
-        check_labels_present(y)
     y, binarize_y = check_target_type(y, indicate_one_vs_all=True)
-    ndim = getattr(X, "ndim", None)
-    flat_input = (np.asarray(X).ndim if ndim is None else ndim) == 2
+    flat_input = input_ndim(X) == 2
     Xw = validate_windows(sampler, X, reset=True)
     y = column_or_1d(y, warn=True)
     if y.shape[0] != Xw.shape[0]:

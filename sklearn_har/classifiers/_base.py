@@ -24,6 +24,7 @@ from skorch.dataset import unpack_data
 from ..callbacks import DivergenceMonitor, ValidationScores
 from ..exceptions import NonFiniteLossError
 from ..utils._docstring import fill_doc
+from ..utils._tags import window_input_tags
 from ..utils.validation import validate_windows
 from ._data import IntervalNotBool, LoaderMixin, WindowValidSplit
 from ._loop import EpochLoopMixin
@@ -437,8 +438,6 @@ class NeuralWindowClassifier(
         return self.classes_[proba.argmax(axis=1)]
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
+        tags = window_input_tags(super().__sklearn_tags__())
         tags.non_deterministic = self.random_state is None
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = True
         return tags

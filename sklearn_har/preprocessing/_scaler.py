@@ -6,6 +6,8 @@ import numpy as np
 from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._docstring import fill_doc
+from ..utils._tags import window_input_tags
 from ..utils.validation import channel_feature_names_out, input_ndim, validate_windows
 
 __all__ = ["WindowScaler", "channel_statistics"]
@@ -41,6 +43,7 @@ def channel_statistics(X):
     return mean, np.sqrt(var)
 
 
+@fill_doc
 class WindowScaler(TransformerMixin, BaseEstimator):
     """Standardise each channel with its mean and std over the training windows.
 
@@ -65,9 +68,7 @@ class WindowScaler(TransformerMixin, BaseEstimator):
     with_std : bool, default=True
         Divide by each channel's standard deviation (a constant channel keeps
         scale 1).
-    check_axes : bool, default=True
-        Refuse windows with more channels than time steps at ``fit`` (they are
-        almost always ``(n, T, C)`` with the axes swapped); False accepts them.
+    {params: check_axes}
 
     Attributes
     ----------
@@ -199,9 +200,6 @@ class WindowScaler(TransformerMixin, BaseEstimator):
         return channel_feature_names_out(self, input_features, flat_input=self._flat_input)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = True
-        tags.input_tags.allow_nan = False
+        tags = window_input_tags(super().__sklearn_tags__())
         tags.transformer_tags.preserves_dtype = ["float32"]
         return tags

@@ -11,6 +11,8 @@ from sklearn.base import BaseEstimator, TransformerMixin, _fit_context
 from sklearn.utils._param_validation import Interval, StrOptions
 from sklearn.utils.validation import _check_feature_names_in, check_is_fitted
 
+from ..utils._docstring import fill_doc
+from ..utils._tags import window_input_tags
 from ..utils.validation import validate_windows
 
 __all__ = ["StatFeatures"]
@@ -165,6 +167,7 @@ def _quantile_name(q):
     return f"q{100 * q:g}"
 
 
+@fill_doc
 class StatFeatures(TransformerMixin, BaseEstimator):
     """Per-channel statistics of windows: ``(n, C, T)`` to ``(n, C * F)``.
 
@@ -209,9 +212,7 @@ class StatFeatures(TransformerMixin, BaseEstimator):
     channel_names : array-like of str or None, default=None
         Names of the input channels, used by :meth:`get_feature_names_out`
         when no ``input_features`` are passed. None: ``"ch0"``, ``"ch1"``, ...
-    check_axes : bool, default=True
-        Refuse windows with more channels than time steps at ``fit`` (they are
-        almost always ``(n, T, C)`` with the axes swapped); False accepts them.
+    {params: check_axes}
 
     Attributes
     ----------
@@ -425,9 +426,6 @@ class StatFeatures(TransformerMixin, BaseEstimator):
         return np.asarray([f"{c}__{f}" for c in channels for f in suffixes], dtype=object)
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = True
-        tags.input_tags.allow_nan = False
+        tags = window_input_tags(super().__sklearn_tags__())
         tags.transformer_tags.preserves_dtype = ["float64"]
         return tags

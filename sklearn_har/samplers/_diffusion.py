@@ -1,6 +1,5 @@
 """DiffusionAugmenter: statistics-guided, label-conditioned DDPM oversampling."""
 
-import numbers
 import warnings
 from numbers import Integral, Real
 from typing import ClassVar
@@ -8,7 +7,12 @@ from typing import ClassVar
 import numpy as np
 import torch
 from imblearn.utils import check_sampling_strategy
-from sklearn.utils._param_validation import Interval, StrOptions
+from sklearn.utils._param_validation import (
+    Interval,
+    InvalidParameterError,
+    StrOptions,
+    validate_parameter_constraints,
+)
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
@@ -16,10 +20,12 @@ from ..exceptions import FewSamplesWarning
 from ..nn.diffusion import (
     ClassifierFreeGuidance,
     CosineSchedule,
+    draw_statistics,
     generate_windows,
     impose_statistics,
     train_denoiser,
 )
+from ..utils._docstring import fill_doc
 from ..utils._progress import progress_bar, show_progress
 from ..utils._torch import resolve_device, seed_from_random_state
 from ..utils.validation import check_labels_present
@@ -31,12 +37,7 @@ MIN_CLASS_WINDOWS = 10  # below: FewSamplesWarning for a class to oversample
 _X0_CLIP = 6.0  # standardised data: predicted clean windows are clipped to +-6 std
 
 
-def _check_eta(value, what):
-    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real) \
-            or not 0 <= value <= 1:
-        raise ValueError(f"{what} must be a float in [0, 1]. Got {value!r} instead.")
-
-
+@fill_doc
 class DiffusionAugmenter(BaseWindowSampler):
     """Oversample windows with a statistics-guided, label-conditioned DDPM (seed 000 sec. 3.1).
 
@@ -44,8 +45,6 @@ class DiffusionAugmenter(BaseWindowSampler):
     them followed by synthetic windows of the classes to oversample. In a
     :class:`sklearn_har.Pipeline` it runs in ``fit`` only, as every
     imbalanced-learn sampler.
-
-    The model (:mod:`sklearn_har.nn.diffusion`, plain PyTorch):
 
     The model is :mod:`sklearn_har.nn.diffusion` (plain PyTorch): windows
     standardised per channel and described by their mean, standard deviation
@@ -120,9 +119,7 @@ class DiffusionAugmenter(BaseWindowSampler):
     random_state : int, RandomState instance or None, default=None
         Seeds the initial weights, the training batches and noise, and the
         sampling noise: with an int, the same synthetic windows on CPU.
-    check_axes : bool, default=True
-        Refuse windows with more channels than time steps at ``fit`` (they are
-        almost always ``(n, T, C)`` with the axes swapped); False accepts them.
+    {params: check_axes}
     verbose : "auto" or int, default="auto"
         Progress bars for training and sampling and a summary line: ``"auto"``
         shows them when standard error is a terminal (interactive use), 1
@@ -246,29 +243,30 @@ class DiffusionAugmenter(BaseWindowSampler):
         self.check_axes = check_axes
         self.verbose = verbose
 
-    # ------------------------------------------------------------------
-    # parameters
-    # ------------------------------------------------------------------
-    def _check_params(self):
-        """What the declarative constraints cannot say: two parameters together, and no bool eta."""
-        name = type(self).__name__
-        if isinstance(self.ddim_eta, (bool, np.bool_)):
-            _check_eta(self.ddim_eta, f"The 'ddim_eta' parameter of {name}")
-        if self.guidance_scale > 0 and self.class_dropout == 0:
+    def _check_params(self, caller=None, **overrides):
+        """What the declarative constraints cannot say: no bool for a float, two parameters together.
+
+        With ``overrides`` (keyword arguments of ``sample``), those are checked
+        against the same constraints, in the name of ``caller``.
+        """
+        given = {k: v for k, v in overrides.items() if v is not None}
+        name = type(self).__name__ + (f".{caller}" if caller else "")
+        validate_parameter_constraints(
+            {k: self._parameter_constraints[k] for k in given if k != "n_per_class"}
+            | {"n_per_class": [Interval(Integral, 0, None, closed="left"), dict]},
+            given, caller_name=name)
+        params = {**self.get_params(), **given}
+        for key in ("ddim_eta", "guidance_scale", "n_per_class"):
+            if isinstance(params.get(key), (bool, np.bool_)):
+                raise InvalidParameterError(
+                    f"The {key!r} parameter of {name} must be a number, not a bool. "
+                    f"Got {params[key]!r} instead.")
+        if params["guidance_scale"] > 0 and self.class_dropout == 0:
             raise ValueError(
-                f"guidance_scale={self.guidance_scale!r} needs a model trained with "
-                "class_dropout > 0 (the unconditional branch); got class_dropout=0."
+                f"guidance_scale={params['guidance_scale']!r} needs a model trained with "
+                "class_dropout > 0 (the unconditional branch), not one trained with class_dropout=0."
             )
 
-    def _resolve_device(self):
-        return torch.device(resolve_device(self.device))
-
-    def _seed(self):
-        return seed_from_random_state(self.random_state)
-
-    # ------------------------------------------------------------------
-    # data
-    # ------------------------------------------------------------------
     def _strategy(self, y):
         if self.synthetic_ratio is not None:
             labels, counts = np.unique(y, return_counts=True)
@@ -278,9 +276,6 @@ class DiffusionAugmenter(BaseWindowSampler):
             }
         return dict(check_sampling_strategy(self.sampling_strategy, y, self._sampling_type))
 
-    # ------------------------------------------------------------------
-    # training
-    # ------------------------------------------------------------------
     def fit(self, X, y):
         """Train the diffusion model on windows ``X`` with labels ``y``.
 
@@ -300,9 +295,8 @@ class DiffusionAugmenter(BaseWindowSampler):
 
     def _train(self, Xw, y):
         self.classes_, y_enc = np.unique(y, return_inverse=True)
-        device = self._resolve_device()
-        self.device_ = device
-        seed = self._seed()
+        self.device_ = device = torch.device(resolve_device(self.device))
+        seed = seed_from_random_state(self.random_state)
         gen = torch.Generator().manual_seed(seed)
         self._sample_seed = int(torch.randint(0, 2**62, (1,), generator=gen))
 
@@ -334,9 +328,6 @@ class DiffusionAugmenter(BaseWindowSampler):
                 f"on {device}; loss {self.loss_curve_[0]:.4f} -> {self.loss_curve_[-1]:.4f}"
             )
 
-    # ------------------------------------------------------------------
-    # sampling
-    # ------------------------------------------------------------------
     def _generate(self, counts, generator, sampler=None, sampling_steps=None, guidance_scale=None,
                   ddim_eta=None, match_statistics=None, batch=1024):
         """Synthetic windows in the original units: counts is {class index: n}."""
@@ -353,14 +344,7 @@ class DiffusionAugmenter(BaseWindowSampler):
         if labels.size == 0:
             return np.zeros((0, C, L), dtype=np.float32), labels
         rng = np.random.default_rng(int(torch.randint(0, 2**62, (1,), generator=generator)))
-        stats = np.empty((labels.size, C, 3), dtype=np.float32)
-        for k in np.unique(labels):
-            sel = labels == k
-            if self.guidance == "prototype":
-                stats[sel] = self.prototypes_[k, :, :3]
-            else:
-                pool = self._train_stats[k]
-                stats[sel] = pool[rng.integers(0, len(pool), sel.sum())]
+        stats = draw_statistics(labels, self.prototypes_, self._train_stats, self.guidance, rng)
         steps_total = self.schedule_.n_steps if sampler == "ddpm" else sampling_steps
         Xs = generate_windows(
             model, self.schedule_, stats, self.prototypes_[:, :, 3:], labels, (C, L),
@@ -399,35 +383,20 @@ class DiffusionAugmenter(BaseWindowSampler):
         y_syn : ndarray of shape (n,)
         """
         check_is_fitted(self, "model_")
-        if sampler is not None and sampler not in ("ddim", "ddpm"):
-            raise ValueError(f"sampler must be 'ddim' or 'ddpm'; got {sampler!r}.")
-        if ddim_eta is not None:
-            _check_eta(ddim_eta, "ddim_eta")
-        if guidance_scale is not None:
-            if isinstance(guidance_scale, bool) or not isinstance(guidance_scale, numbers.Real) \
-                    or guidance_scale < 0:
-                raise ValueError(f"guidance_scale must be a float >= 0; got {guidance_scale!r}.")
-            if guidance_scale > 0 and self.class_dropout == 0:
-                raise ValueError(
-                    "guidance_scale > 0 needs a model trained with class_dropout > 0; this one "
-                    "was trained with class_dropout=0."
-                )
+        self._check_params("sample", n_per_class=n_per_class, sampler=sampler,
+                           sampling_steps=sampling_steps, guidance_scale=guidance_scale,
+                           ddim_eta=ddim_eta, match_statistics=match_statistics)
+        classes = self.classes_.tolist()
         if isinstance(n_per_class, dict):
-            unknown = [k for k in n_per_class if k not in set(self.classes_.tolist())]
+            unknown = [k for k in n_per_class if k not in set(classes)]
             if unknown:
-                raise ValueError(
-                    f"n_per_class names label {unknown[0]!r}, which is not among the "
-                    f"classes {self.classes_.tolist()}."
-                )
-            counts = {i: int(n_per_class.get(c, 0)) for i, c in enumerate(self.classes_.tolist())}
-        elif isinstance(n_per_class, numbers.Integral) and not isinstance(n_per_class, bool) and n_per_class >= 0:
-            counts = {i: int(n_per_class) for i in range(len(self.classes_))}
+                raise ValueError(f"n_per_class names label {unknown[0]!r}, which is not among "
+                                 f"the classes {classes}.")
         else:
-            raise ValueError(f"n_per_class must be an int >= 0 or a dict; got {n_per_class!r}.")
+            n_per_class = dict.fromkeys(classes, n_per_class)
+        counts = {i: int(n_per_class.get(c, 0)) for i, c in enumerate(classes)}
         seed = self._sample_seed if random_state is None else int(random_state)
         gen = torch.Generator().manual_seed(seed)
-        if match_statistics is not None and not isinstance(match_statistics, (bool, np.bool_)):
-            raise ValueError(f"match_statistics must be a bool; got {match_statistics!r}.")
         X, labels = self._generate(counts, gen, sampler, sampling_steps, guidance_scale, ddim_eta,
                                    match_statistics)
         return X, self.classes_[labels]

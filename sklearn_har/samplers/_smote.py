@@ -12,6 +12,7 @@ from imblearn.over_sampling import BorderlineSMOTE as _ImbBorderlineSMOTE
 from sklearn.utils._param_validation import Interval, StrOptions
 
 from ..exceptions import NoDangerWarning
+from ..utils._docstring import fill_doc
 from .base import BaseWindowSampler
 
 __all__ = ["BorderlineSMOTE", "NoDangerWarning"]
@@ -22,6 +23,7 @@ def _label(value):
     return repr(value.item() if isinstance(value, np.generic) else value)
 
 
+@fill_doc
 class BorderlineSMOTE(BaseWindowSampler):
     """Borderline-SMOTE over-sampling of windows (borderline-1 and borderline-2).
 
@@ -79,9 +81,7 @@ class BorderlineSMOTE(BaseWindowSampler):
     kind : {"borderline-1", "borderline-2"}, default="borderline-1"
         Interpolate towards neighbours of the same class only (1) or towards
         any neighbour (2).
-    check_axes : bool, default=True
-        Refuse windows with more channels than time steps at ``fit`` (they are
-        almost always ``(n, T, C)`` with the axes swapped); False accepts them.
+    {params: check_axes}
 
     Attributes
     ----------

@@ -10,6 +10,7 @@ the window tags, and feature names passed through unchanged.
 from imblearn.over_sampling.base import BaseOverSampler
 from sklearn.utils.validation import check_is_fitted
 
+from ..utils._tags import window_input_tags
 from ..utils.validation import channel_feature_names_out, check_labels_present
 from ._validation import check_windows_X_y
 
@@ -61,9 +62,4 @@ class BaseWindowSampler(BaseOverSampler):
             self, input_features, flat_input=getattr(self, "_flat_input", True))
 
     def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.input_tags.three_d_array = True
-        tags.input_tags.two_d_array = True
-        tags.input_tags.sparse = False
-        tags.input_tags.allow_nan = False
-        return tags
+        return window_input_tags(super().__sklearn_tags__())

@@ -1,6 +1,7 @@
 """Parameter text written once, substituted into each estimator's docstring.
 
-The classifiers share most of their parameters; their numpydoc text lives
+The classifiers share most of their parameters (and every window estimator
+shares ``check_axes``); their numpydoc text lives
 here, in :data:`_PARAMS`, and a docstring names the ones it lists with a
 placeholder line ``{params: name, name, ...}`` (``{params: *}``: every one, in
 the order below; ``{params: *, -name}``: every one but ``name``), or
@@ -66,7 +67,8 @@ on_interrupt : {"raise", "stop"}, default="raise"
     stop, or ``"stop"``: return the model trained so far (skorch's
     behaviour, for interactive use). Early stopping is not an interrupt.
 check_axes : bool, default=True
-    Refuse windows with more channels than time steps at ``fit``.
+    Refuse windows with more channels than time steps at ``fit`` (they are
+    almost always ``(n, T, C)`` with the axes swapped); False accepts them.
 data_on_device : "auto" or bool, default="auto"
     Move the training windows to the device once per ``fit`` ("auto": when
     they take less than a quarter of the free GPU memory).

@@ -11,6 +11,7 @@ Windows are ``(B, C, L)`` tensors, standardised per channel by the caller.
 
 from .conditioning import (
     condition_features,
+    draw_statistics,
     drop_class_information,
     impose_statistics,
     window_statistics,
@@ -31,6 +32,7 @@ __all__ = [
     "ddim_sample",
     "ddpm_sample",
     "diffusion_loss",
+    "draw_statistics",
     "drop_class_information",
     "generate_windows",
     "impose_statistics",

@@ -77,3 +77,25 @@ def impose_statistics(X, stats):
 
     _, z = window_statistics(torch.from_numpy(np.ascontiguousarray(X)))
     return (stats[..., 0:1] + stats[..., 1:2] * z.numpy()).astype(np.float32)
+
+
+def draw_statistics(labels, prototypes, train_stats, guidance, rng):
+    """The statistics (mean, std, skewness) each synthetic window is conditioned on.
+
+    ``labels`` ``(n,)`` class indices; ``prototypes`` ``(K, C, >= 3)`` the eq. 4
+    class means; ``train_stats[k]`` ``(n_k, C, 3)`` the statistics of class
+    ``k``'s training windows. ``guidance="prototype"`` gives every window its
+    class mean (eq. 4); ``"empirical"`` those of a training window of the
+    class drawn with ``rng`` (a numpy Generator). Returns float32 ``(n, C, 3)``.
+    """
+    import numpy as np
+
+    stats = np.empty((len(labels), prototypes.shape[1], 3), dtype=np.float32)
+    for k in np.unique(labels):
+        sel = labels == k
+        if guidance == "prototype":
+            stats[sel] = prototypes[k, :, :3]
+        else:
+            pool = train_stats[k]
+            stats[sel] = pool[rng.integers(0, len(pool), sel.sum())]
+    return stats

@@ -194,7 +194,7 @@ def test_ddim_eta_is_reproducible_and_validated(imbalanced):
     np.testing.assert_array_equal(a, aug.sample(3, random_state=4)[0])
     assert not np.allclose(a, aug.sample(3, ddim_eta=0.0, random_state=4)[0])
     np.testing.assert_array_equal(a, aug.sample(3, ddim_eta=1.0, random_state=4)[0])
-    with pytest.raises(ValueError, match=r"ddim_eta must be a float in \[0, 1\]"):
+    with pytest.raises(ValueError, match=r"'ddim_eta' parameter of DiffusionAugmenter.sample must be a float in the range \[0.0, 1.0\]. Got -0.1"):
         aug.sample(3, ddim_eta=-0.1)
 
 
@@ -223,7 +223,7 @@ def test_match_statistics_gives_the_conditioning_mean_and_std(imbalanced):
     unmatched = aug.sample({2: 6}, match_statistics=False)[0]
     np.testing.assert_array_equal(unmatched, raw)
     np.testing.assert_array_equal(aug.sample({2: 6}, match_statistics=True)[0], Xs)
-    with pytest.raises(ValueError, match="match_statistics must be a bool"):
+    with pytest.raises(ValueError, match="'match_statistics' parameter of DiffusionAugmenter.sample must be an instance of 'bool'"):
         aug.sample(2, match_statistics="yes")
 
 
@@ -233,11 +233,14 @@ def test_guided_sampling_is_reproducible_and_differs(imbalanced):
     a = aug.sample(3, guidance_scale=2.0, random_state=4)[0]
     np.testing.assert_array_equal(a, aug.sample(3, guidance_scale=2.0, random_state=4)[0])
     assert not np.allclose(a, aug.sample(3, guidance_scale=0.0, random_state=4)[0])
-    with pytest.raises(ValueError, match="guidance_scale must be a float >= 0"):
+    with pytest.raises(ValueError, match=r"'guidance_scale' parameter of DiffusionAugmenter.sample must be a float in the range \[0.0, inf\)"):
         aug.sample(3, guidance_scale=-1)
     plain = DiffusionAugmenter(**TINY, class_dropout=0.0, random_state=0).fit(X, y)
     with pytest.raises(ValueError, match="trained with class_dropout=0"):
         plain.sample(3, guidance_scale=1.0)
+    for bad in ({"guidance_scale": True}, {"ddim_eta": False}, {"n_per_class": True}):
+        with pytest.raises(ValueError, match=f"'{next(iter(bad))}' parameter of .*not a bool"):
+            aug.sample(**{"n_per_class": 3, **bad})
 
 
 def test_2d_input_gives_2d_output():

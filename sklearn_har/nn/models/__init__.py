@@ -5,9 +5,11 @@ Importing this package registers every family (one file each).
 
 from ._registry import ModelInfo, create_model, get_model_info, list_models, register_model
 from .cnn1d import CNN1D
+from .usad import USADNet
 
 __all__ = [
     "CNN1D",
+    "USADNet",
     "ModelInfo",
     "create_model",
     "get_model_info",

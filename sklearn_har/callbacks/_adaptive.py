@@ -161,7 +161,11 @@ class AdaptiveLossWeights(Callback):
     or its bounded variant with appendix C's parameters). Every epoch the
     history gets ``loss_weight_<name>`` (the weights used in that epoch),
     ``train_loss_<name>`` (each component's mean training loss, unweighted)
-    and ``adaptive_acc`` (the accuracy the update used).
+    and ``adaptive_acc`` (the accuracy the update used); with a validation
+    split also ``valid_loss_<name>`` and ``valid_loss_fixed``: the validation
+    loss under the *initial* weights, comparable from epoch to epoch (the
+    ``valid_loss`` skorch records uses each epoch's own weights, so it moves
+    when the weights do; early stopping should watch ``valid_loss_fixed``).
 
     Add it under a name to tune it with scikit-learn's syntax, e.g.
     ``callbacks=[("adaptive_loss", AdaptiveLossWeights())]`` and then
@@ -251,6 +255,8 @@ class AdaptiveLossWeights(Callback):
         self.seen_ = 0
         self.sums_ = {}
         self.train_seen_ = 0
+        self.valid_sums_ = {}
+        self.valid_seen_ = 0
 
     def on_train_begin(self, net, **kwargs):
         crit = net.criterion_
@@ -294,12 +300,15 @@ class AdaptiveLossWeights(Callback):
 
     def on_batch_end(self, net, batch=None, training=None, y_pred=None, **kwargs):
         yi = batch[1]
+        bs = len(yi)
+        sums = self.sums_ if training else self.valid_sums_
+        for name, value in net.criterion_.last_tensors.items():
+            term = value.detach().float().mean() * bs
+            sums[name] = sums[name] + term if name in sums else term
         if training:
-            bs = len(yi)
-            for name, value in net.criterion_.last_tensors.items():
-                term = value.detach().float().mean() * bs
-                self.sums_[name] = self.sums_[name] + term if name in self.sums_ else term
             self.train_seen_ += bs
+        else:
+            self.valid_seen_ += bs
         if y_pred is None or training != (self.accuracy_on == "train"):
             return
         logits = y_pred[0] if isinstance(y_pred, (tuple, list)) else y_pred
@@ -316,6 +325,12 @@ class AdaptiveLossWeights(Callback):
                 net.history.record(
                     f"train_loss_{name}", float(self.sums_[name]) / self.train_seen_
                 )
+        if self.valid_seen_ and all(name in self.valid_sums_ for name in names):
+            valid = {name: float(self.valid_sums_[name]) / self.valid_seen_ for name in names}
+            for name, value in valid.items():
+                net.history.record(f"valid_loss_{name}", value)
+            net.history.record("valid_loss_fixed",
+                               sum(self.w0_[name] * valid[name] for name in names))
         if not self.seen_:
             return
         acc = float(self.correct_) / self.seen_

@@ -275,6 +275,10 @@ class NeuralWindowClassifier(
                 return True
         return False
 
+    # the history key early stopping watches (a subclass whose loss changes its
+    # weights during training watches a comparable one)
+    _early_stopping_monitor = "valid_loss"
+
     @property
     def _default_callbacks(self):
         callbacks = [
@@ -294,7 +298,7 @@ class NeuralWindowClassifier(
         if (isinstance(patience, Integral) and not isinstance(patience, bool)
                 and patience > 0 and self.train_split and not self._own_early_stopping()):
             callbacks.append(("early_stopping", EarlyStopping(
-                monitor="valid_loss", patience=int(patience), load_best=True)))
+                monitor=self._early_stopping_monitor, patience=int(patience), load_best=True)))
         return callbacks
 
     # the parameters this class adds to skorch's (skorch validates its own);

@@ -22,6 +22,7 @@ _LAZY = {
     "DiffusionAugmenter": ".samplers",
     "CNNClassifier": ".classifiers",
     "NeuralWindowClassifier": ".classifiers",
+    "USADClassifier": ".classifiers",
 }
 
 __all__ = [
@@ -34,6 +35,7 @@ __all__ = [
     "DiffusionAugmenter",
     "CNNClassifier",
     "NeuralWindowClassifier",
+    "USADClassifier",
     "__version__",
 ]
 

@@ -19,6 +19,7 @@ _SKORCH_INIT = ("skorch's __init__ sets history_, initialized_, virtual_params_ 
 EXPECTED_FAILED_CHECKS = {
     "CNNClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "NeuralWindowClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
+    "USADClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "WindowSegmenter": {
         "check_transformer_general": _SEGMENTER,
         "check_transformer_data_not_an_array": _SEGMENTER,
@@ -45,6 +46,11 @@ INSTANCES = {
     "NeuralWindowClassifier": [sklearn_har.NeuralWindowClassifier(
         CNN1D, criterion=SmoothFocalCELoss, module__channels=(8,), max_epochs=10,
         lr=0.03, batch_size=32, verbose=0, random_state=0)],
+    # the adaptive compound loss and a tiny network (one stage, two branches)
+    "USADClassifier": [sklearn_har.USADClassifier(
+        module__stem_width=8, module__widths=(8,), module__depths=(1,),
+        module__kernels=(3, 5), max_epochs=10, lr=0.03, batch_size=32, verbose=0,
+        random_state=0)],
     "WindowScaler": [sklearn_har.WindowScaler(),
                      sklearn_har.WindowScaler(with_mean=False)],
     "StatFeatures": [sklearn_har.StatFeatures(),

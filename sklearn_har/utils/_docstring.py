@@ -82,6 +82,24 @@ verbose : int, default=1
     ``optimizer__*``, ``iterator_train__*``, ``callbacks__*`` setting.
 """
 
+# parameters of some classifiers only (named explicitly, never part of ``*``)
+_EXTRA_PARAMS_TEXT = """\
+augmenter : estimator or None, default=None
+    Synthetic pre-training (seeds 000/001, eq. 16-18): an unfitted
+    :class:`~sklearn_har.samplers.DiffusionAugmenter` (or any object with
+    ``fit(X, y)`` and ``sample(n_per_class)``). ``fit`` then clones and fits
+    it on the training windows, pre-trains the network on its synthetic
+    windows for ``pretrain_epochs`` epochs, and fine-tunes on the real
+    windows (``max_epochs``, early stopping as usual). None trains on the
+    real windows only. ``partial_fit`` never pre-trains.
+synthetic_per_class : "auto" or int, default="auto"
+    Synthetic windows per class for the pre-training; ``"auto"``: as many
+    as the largest class has real windows (a balanced synthetic set).
+pretrain_epochs : int or None, default=None
+    Most epochs of the pre-training (early stopping on a split of the
+    synthetic windows); None: ``max_epochs``.
+"""
+
 _FITTED_ATTRIBUTES = """\
 classes_ : ndarray of shape (n_classes,)
 n_channels_in_, n_timesteps_in_ : int
@@ -105,7 +123,8 @@ def _entries(text):
     return {entry.split(" :")[0].split("\n")[0].strip(): entry for entry in entries}
 
 
-_PARAMS = _entries(_PARAMS_TEXT)
+_SHARED = list(_entries(_PARAMS_TEXT))  # what ``*`` expands to
+_PARAMS = {**_entries(_PARAMS_TEXT), **_entries(_EXTRA_PARAMS_TEXT)}
 _SECTIONS = {"fitted_attributes": _FITTED_ATTRIBUTES.strip("\n")}
 
 _PLACEHOLDER = re.compile(r"^(?P<indent>[ ]*)\{(?P<key>params:[^}]*|\w+)\}[ ]*$", re.MULTILINE)
@@ -115,7 +134,7 @@ def _param_names(spec):
     names = []
     for item in (s.strip() for s in spec.split(",")):
         if item == "*":
-            names.extend(_PARAMS)
+            names.extend(_SHARED)
         elif item.startswith("-"):
             names.remove(item[1:].strip())
         elif item:

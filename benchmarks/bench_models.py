@@ -1,0 +1,385 @@
+"""Every deep model of sklearn_har on the shared datasets, honest and leaky protocols side by side.
+
+Usage::
+
+    SKLEARN_HAR_DATA=/path/to/data python benchmarks/bench_models.py \\
+        --model cnn,usad --dataset uci_har_official,wisdm_v1_1_windows \\
+        --protocol subject,leaky --seeds 0,1,2 --device cuda --jobs 6
+    # the USAD ablation ladder of seed 000 Table 1
+    python benchmarks/bench_models.py --model usad --ladder --dataset wisdm_v1_1_windows
+    # a long report over several short calls: each call adds the runs the file lacks
+    python benchmarks/bench_models.py ... --resume --time-budget 540
+    # smoke test on CPU: 300 windows, 2 epochs, one fold
+    python benchmarks/bench_models.py --quick --device cpu
+
+A run is one (model, arm, dataset, protocol, seed, fold); results accumulate
+run by run, so ``--resume`` continues a file over many calls and refuses one
+measured with other settings. Adding a model is one line in ``MODELS`` (and
+its ladder in ``LADDERS``). Protocols, metrics and result files:
+``docs/benchmarks/bench_models.md``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import concurrent.futures as cf
+import copy
+import json
+import multiprocessing
+import os
+import statistics
+import time
+
+import numpy as np
+import torch
+from _args import add_data_args
+from _common import (
+    add_results_args,
+    fmt,
+    ints_arg,
+    markdown_table,
+    mean_std,
+    resume_target,
+    save,
+    sync,
+    torch_info,
+)
+from sklearn.model_selection import GroupKFold
+
+from sklearn_har.classifiers import CNNClassifier, USADClassifier, WindowValidSplit
+from sklearn_har.datasets import load_benchmark
+from sklearn_har.metrics import har_report
+from sklearn_har.nn.profile import count_macs, count_params
+from sklearn_har.samplers import DiffusionAugmenter
+
+NAME = "models"
+#: the estimator of each model name, at its library defaults (a new network: one line)
+MODELS = {
+    "cnn": CNNClassifier,
+    "usad": USADClassifier,
+}
+#: ablation ladders: (arm, parameters on top of the defaults, the arm it is paired with);
+#: the arm "default" is the estimator as shipped, shared with the runs without --ladder
+LADDERS = {
+    "usad": [
+        ("backbone", dict(module__spatial_attention=False, module__temporal_attention=False,
+                          adaptive_loss=False), None),
+        ("+spatial", dict(module__temporal_attention=False, adaptive_loss=False), "backbone"),
+        ("+temporal", dict(module__spatial_attention=False, adaptive_loss=False), "backbone"),
+        ("+both", dict(adaptive_loss=False), "backbone"),
+        ("default", dict(), "+both"),  # + adaptive loss: the default recipe
+        ("+diffusion pre-training", dict(augmenter="diffusion"), "default"),
+    ],
+}
+DATASETS = ("uci_har_official", "wisdm_v1_1_windows")
+PROTOCOLS = {
+    "subject": "train and test subjects disjoint (the official split; GroupKFold(5) by "
+               "subject where there is none); validation split by subject",
+    "leaky": "LEAKY (the seeds' protocol): windows split at random 60/20/20 "
+             "(train / validation / test), so every subject is on both sides",
+}
+#: settings a resumed file must share with this run
+RESUME_KEYS = ("max_epochs", "patience", "batch_size", "lr", "valid_size", "quick",
+               "diffusion")
+
+
+# -- data and splits ------------------------------------------------------------
+_CACHE = {}
+
+
+def load(dataset, data_home, quick):
+    key = (dataset, data_home, quick)
+    if key not in _CACHE:
+        data = load_benchmark(dataset, data_home=data_home)
+        X, y = np.asarray(data.data, dtype=np.float32), np.asarray(data.target)
+        out = {"X": X, "y": y, "subject": np.asarray(data.subject),
+               "class_names": [str(c) for c in data.target_names]}
+        if "split" in data:
+            out["split"] = np.asarray(data.split)
+        if quick:  # every 10th window (at most 1500): same subjects, same classes
+            keep = np.arange(0, len(y), 10)[:1500]
+            out = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in out.items()}
+        _CACHE[key] = out
+    return _CACHE[key]
+
+
+def folds(dataset, protocol, data, seed, quick):
+    """``[(fold, train_idx, test_idx, groups_or_None, valid_fraction_of_train)]``."""
+    n = len(data["y"])
+    if protocol == "leaky":
+        perm = np.random.default_rng(seed).permutation(n)
+        cut = int(round(0.8 * n))
+        # 80 % to fit, of which a quarter (20 % of all) is the random validation split
+        return [("random", np.sort(perm[:cut]), np.sort(perm[cut:]), None, 0.25)]
+    if "split" in data:  # the official subject split
+        train = data["split"] == "train"
+        return [("official", np.flatnonzero(train), np.flatnonzero(~train),
+                 data["subject"][train], 0.2)]
+    out = []
+    for k, (tr, te) in enumerate(GroupKFold(5).split(data["X"], data["y"], data["subject"])):
+        out.append((f"fold{k}", tr, te, data["subject"][tr], 0.2))
+        if quick:
+            break
+    return out
+
+
+# -- one run --------------------------------------------------------------------
+def make_estimator(model, arm_params, settings, seed, device):
+    params = dict(arm_params)
+    if params.get("augmenter") == "diffusion":
+        params["augmenter"] = DiffusionAugmenter(**settings["diffusion"], device=device,
+                                                 verbose=0)
+    return MODELS[model](
+        max_epochs=settings["max_epochs"], patience=settings["patience"],
+        batch_size=settings["batch_size"], lr=settings["lr"], random_state=seed,
+        device=device, verbose=0, **params)
+
+
+def run_unit(unit, settings, data_home, device):
+    """Fit and score one (model, arm, dataset, protocol, seed, fold)."""
+    data = load(unit["dataset"], data_home, settings["quick"])
+    fold = next(f for f in folds(unit["dataset"], unit["protocol"], data, unit["seed"],
+                                 settings["quick"]) if f[0] == unit["fold"])
+    _, tr, te, groups, valid = fold
+    clf = make_estimator(unit["model"], unit["params"], settings, unit["seed"], device)
+    clf.set_params(train_split=WindowValidSplit(valid, random_state=unit["seed"]))
+    X_tr, y_tr, X_te, y_te = data["X"][tr], data["y"][tr], data["X"][te], data["y"][te]
+    t = time.perf_counter()
+    clf.fit(X_tr, y_tr, groups=groups)
+    sync(device)
+    fit_s = time.perf_counter() - t
+    sync(device)
+    t = time.perf_counter()
+    proba = clf.predict_proba(X_te)
+    sync(device)
+    predict_s = time.perf_counter() - t
+    pred = clf.classes_[proba.argmax(axis=1)]
+    labels = np.arange(len(data["class_names"]))
+    full = np.zeros((len(te), len(labels)))
+    full[:, np.searchsorted(labels, clf.classes_)] = proba
+    report = har_report(y_te, pred, full, labels=labels, target_names=data["class_names"])
+    history = clf.history
+    pre = getattr(clf, "pretrain_epochs_", 0)
+    durs = [d for d in history[pre:, "dur"]]
+    module = copy.deepcopy(clf.module_).cpu().eval()
+    example = torch.zeros(1, X_tr.shape[1], X_tr.shape[2])
+    return {
+        **{k: unit[k] for k in ("model", "arm", "dataset", "protocol", "seed", "fold")},
+        **{k: v for k, v in report.items() if k != "per_class"},
+        "f1_per_class": {name: row["f1-score"] for name, row in report["per_class"].items()},
+        "n_train": int(len(tr)), "n_test": int(len(te)),
+        "params": count_params(module), "macs": count_macs(module, example),
+        "epochs_run": len(history) - pre, "pretrain_epochs": pre,
+        "s_per_epoch": statistics.median(durs[1:] if len(durs) > 1 else durs),
+        "fit_s": fit_s, "predict_windows_per_s": len(te) / predict_s,
+        "device": device,
+        "gpu": torch.cuda.get_device_name(0) if device.startswith("cuda") else None,
+    }
+
+
+def _worker_init(threads):
+    torch.set_num_threads(threads)
+
+
+# -- report ---------------------------------------------------------------------
+def per_seed(runs, key):
+    """``{seed: mean over folds}`` of one metric."""
+    by_seed = {}
+    for r in runs:
+        by_seed.setdefault(r["seed"], []).append(r[key])
+    return {s: statistics.fmean(v) for s, v in sorted(by_seed.items())}
+
+
+def summarise(runs, expected_folds):
+    """Seeds whose folds are all done, and mean ± std over them of each metric."""
+    groups = {}
+    for r in runs:
+        groups.setdefault((r["model"], r["arm"], r["dataset"], r["protocol"]), []).append(r)
+    rows = {}
+    for key, rs in sorted(groups.items()):
+        need = expected_folds[(key[2], key[3])]
+        done = {s for s in {r["seed"] for r in rs}
+                if len({r["fold"] for r in rs if r["seed"] == s}) == need}
+        rs = [r for r in rs if r["seed"] in done]
+        if not rs:
+            continue
+        stats = {m: mean_std(per_seed(rs, m).values()) for m in (
+            "accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro",
+            "g_mean", "roc_auc_ovr", "ece", "s_per_epoch", "predict_windows_per_s",
+            "epochs_run")}
+        stats["params"] = rs[0]["params"]
+        stats["macs"] = rs[0]["macs"]
+        stats["seeds"] = sorted(done)
+        stats["per_seed_accuracy"] = per_seed(rs, "accuracy")
+        rows[key] = stats
+    return rows
+
+
+def ladder_gains(summary, model):
+    """Paired accuracy gain of each arm over the arm it builds on, per dataset and protocol."""
+    out = []
+    for arm, _, parent in LADDERS.get(model, []):
+        if parent is None:
+            continue
+        for (m, a, dataset, protocol), stats in summary.items():
+            if m != model or a != arm or (m, parent, dataset, protocol) not in summary:
+                continue
+            base = summary[(m, parent, dataset, protocol)]["per_seed_accuracy"]
+            seeds = sorted(set(base) & set(stats["per_seed_accuracy"]))
+            diffs = [stats["per_seed_accuracy"][s] - base[s] for s in seeds]
+            out.append({"model": model, "arm": arm, "parent": parent, "dataset": dataset,
+                        "protocol": protocol, "gain": mean_std(diffs),
+                        "seeds_better": sum(d > 0 for d in diffs), "n_seeds": len(diffs)})
+    return out
+
+
+def tables(summary, gains):
+    head = ["model", "arm", "dataset", "protocol", "seeds", "accuracy", "F1 macro",
+            "F1 weighted", "G-mean", "AUC", "ECE", "params", "MMACs", "s/epoch", "windows/s"]
+    rows = []
+    for (model, arm, dataset, protocol), s in summary.items():
+        rows.append([model, arm, dataset, protocol + (" (LEAKY)" if protocol == "leaky" else ""),
+                     len(s["seeds"]), fmt(s["accuracy"]), fmt(s["f1_macro"]),
+                     fmt(s["f1_weighted"]), fmt(s["g_mean"]), fmt(s["roc_auc_ovr"]),
+                     fmt(s["ece"]), f"{s['params'] / 1e3:.1f} k", f"{s['macs'] / 1e6:.2f}",
+                     f"{s['s_per_epoch']['mean']:.2f}",
+                     f"{s['predict_windows_per_s']['mean']:.0f}"])
+    text = markdown_table(head, rows)
+    if gains:
+        text += "\n\nAblation ladder: paired accuracy gain of each arm over the arm it builds on\n\n"
+        text += markdown_table(
+            ["model", "arm", "over", "dataset", "protocol", "gain", "seeds better"],
+            [[g["model"], g["arm"], g["parent"], g["dataset"], g["protocol"],
+              fmt(g["gain"]), f"{g['seeds_better']}/{g['n_seeds']}"] for g in gains])
+    return text
+
+
+# -- main -----------------------------------------------------------------------
+def plan(args, settings, data_home):
+    units, expected = [], {}
+    for dataset in args.dataset:
+        data = load(dataset, data_home, settings["quick"])
+        for protocol in args.protocol:
+            for model in args.model:
+                arms = LADDERS[model] if args.ladder else [("default", {}, None)]
+                for arm, params, _ in arms:
+                    for seed in args.seeds:
+                        fs = folds(dataset, protocol, data, seed, settings["quick"])
+                        expected[(dataset, protocol)] = len(fs)
+                        units += [dict(model=model, arm=arm, params=params, dataset=dataset,
+                                       protocol=protocol, seed=seed, fold=f[0]) for f in fs]
+    return units, expected
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--model", type=lambda t: t.split(","), default=list(MODELS),
+                        help=f"comma list among {list(MODELS)}")
+    parser.add_argument("--dataset", type=lambda t: t.split(","), default=list(DATASETS))
+    parser.add_argument("--protocol", type=lambda t: t.split(","), default=list(PROTOCOLS))
+    parser.add_argument("--seeds", type=ints_arg, default=[0, 1, 2])
+    parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
+    parser.add_argument("--ladder", action="store_true",
+                        help="the ablation ladder of each model instead of its defaults")
+    parser.add_argument("--jobs", type=int, default=1,
+                        help="runs trained at once (processes sharing the device)")
+    parser.add_argument("--time-budget", type=float, default=None,
+                        help="seconds after which no new run starts (the file keeps what "
+                             "finished; --resume continues)")
+    parser.add_argument("--max-epochs", type=int, default=60)
+    parser.add_argument("--patience", type=int, default=10)
+    parser.add_argument("--batch-size", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--diffusion-iter", type=int, default=3000,
+                        help="training steps of the diffusion model of the pre-training arm")
+    parser.add_argument("--quick", action="store_true",
+                        help="smoke test: every 10th window, 2 epochs, one fold, tiny diffusion")
+    parser.add_argument("--tag", default="", help="suffix of the result file name")
+    add_data_args(parser)
+    add_results_args(parser, resume=True)
+    args = parser.parse_args(argv)
+    for name, values, known in (("model", args.model, MODELS), ("dataset", args.dataset, DATASETS),
+                                ("protocol", args.protocol, PROTOCOLS)):
+        bad = [v for v in values if v not in known]
+        if bad:
+            parser.error(f"--{name}: unknown {bad}; known: {list(known)}")
+    if args.ladder and not all(m in LADDERS for m in args.model):
+        parser.error(f"--ladder: models with a ladder are {list(LADDERS)}")
+    data_home = args.data_home or os.environ.get("SKLEARN_HAR_DATA")
+    settings = {
+        "max_epochs": 2 if args.quick else args.max_epochs, "patience": args.patience,
+        "batch_size": args.batch_size, "lr": args.lr, "valid_size": "0.2 of all windows",
+        "quick": args.quick,
+        "diffusion": dict(max_iter=20 if args.quick else args.diffusion_iter,
+                          n_steps=50 if args.quick else 1000, sampling_steps=10 if args.quick
+                          else 50, ddim_eta=1.0, width=16 if args.quick else 64,
+                          depth=1 if args.quick else 4),
+    }
+    name = NAME + (f"_{args.tag}" if args.tag else "")
+    path, run = resume_target(name, args.resume, update_results=args.update_results)
+    runs = []
+    if path is not None:
+        old = json.loads(path.read_text())
+        diff = {k: (old["settings"].get(k), settings[k]) for k in RESUME_KEYS
+                if old["settings"].get(k) != settings[k]}
+        if diff:
+            raise SystemExit(f"--resume: {path.name} was measured with other settings "
+                             f"(file, this run): {diff}")
+        runs = old["runs"]
+        print(f"--resume: {len(runs)} runs from {path.name}", flush=True)
+    done = {(r["model"], r["arm"], r["dataset"], r["protocol"], r["seed"], r["fold"])
+            for r in runs}
+    units, expected = plan(args, settings, data_home)
+    todo = [u for u in units if (u["model"], u["arm"], u["dataset"], u["protocol"], u["seed"],
+                                 u["fold"]) not in done]
+    print(f"{len(units)} runs planned, {len(todo)} to do, {args.jobs} at once on "
+          f"{args.device}", flush=True)
+    info = torch_info(["cuda"] if args.device.startswith("cuda") else ["cpu"])
+    start = time.perf_counter()
+
+    def record(result):
+        runs.append(result)
+        print(f"  {result['model']:5s} {result['arm']:24s} {result['dataset']:20s} "
+              f"{result['protocol']:7s} seed {result['seed']} {result['fold']:8s} "
+              f"acc {result['accuracy']:.4f} F1 {result['f1_macro']:.4f} "
+              f"epochs {result['epochs_run']} {result['s_per_epoch']:.2f} s/epoch "
+              f"({time.perf_counter() - start:.0f} s)", flush=True)
+        summary = summarise(runs, expected)
+        gains = [g for m in args.model for g in ladder_gains(summary, m)]
+        save(name, {"settings": settings, "protocols": PROTOCOLS, "jobs": args.jobs,
+                    "torch": info, "runs": runs,
+                    "summary": [{"model": k[0], "arm": k[1], "dataset": k[2], "protocol": k[3],
+                                 **v} for k, v in summary.items()],
+                    "ladder": gains},
+             tables(summary, gains), update_results=args.update_results, run=run)
+
+    def out_of_time():
+        return args.time_budget is not None and time.perf_counter() - start > args.time_budget
+
+    if args.jobs <= 1:
+        for unit in todo:
+            if out_of_time():
+                break
+            record(run_unit(unit, settings, data_home, args.device))
+    else:
+        threads = max(1, (os.cpu_count() or 2) // args.jobs)
+        ctx = multiprocessing.get_context("spawn")
+        with cf.ProcessPoolExecutor(args.jobs, mp_context=ctx, initializer=_worker_init,
+                                    initargs=(threads,)) as pool:
+            pending, queue = set(), list(todo)
+            while queue or pending:
+                while queue and len(pending) < args.jobs and not out_of_time():
+                    pending.add(pool.submit(run_unit, queue.pop(0), settings, data_home,
+                                            args.device))
+                if not pending:
+                    break
+                finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+                for fut in finished:
+                    record(fut.result())
+    left = len(todo) - (len(runs) - len(done))
+    print(f"finished {len(runs) - len(done)} runs in {time.perf_counter() - start:.0f} s; "
+          f"{left} left" + (" (--resume continues)" if left else ""), flush=True)
+
+
+if __name__ == "__main__":
+    main()

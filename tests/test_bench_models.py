@@ -1,0 +1,108 @@
+"""benchmarks/bench_models.py: its protocols and its summaries (the script itself is benchmarked
+with real data by ``pytest -m slow``)."""
+
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+BENCHMARKS = Path(__file__).resolve().parents[1] / "benchmarks"
+
+
+@pytest.fixture(scope="module")
+def bench():
+    sys.path.insert(0, str(BENCHMARKS))
+    try:
+        import bench_models
+        yield bench_models
+    finally:
+        sys.path.remove(str(BENCHMARKS))
+
+
+def _data(n=200, n_subjects=10, split=False):
+    rng = np.random.default_rng(0)
+    data = {"X": rng.normal(size=(n, 3, 16)).astype(np.float32),
+            "y": np.arange(n) % 4, "subject": np.repeat(np.arange(n_subjects), n // n_subjects)}
+    if split:
+        data["split"] = np.where(data["subject"] < 7, "train", "test")
+    return data
+
+
+def test_leaky_split_is_60_20_20_of_windows_and_seeded(bench):
+    data = _data()
+    [(name, tr, te, groups, valid)] = bench.folds("d", "leaky", data, 0, False)
+    assert name == "random" and groups is None and valid == 0.25
+    assert len(tr) == 160 and len(te) == 40 and not set(tr) & set(te)
+    # leaky: subjects on both sides
+    assert set(data["subject"][tr]) & set(data["subject"][te])
+    again = bench.folds("d", "leaky", data, 0, False)[0]
+    other = bench.folds("d", "leaky", data, 1, False)[0]
+    assert np.array_equal(again[1], tr) and not np.array_equal(other[1], tr)
+
+
+def test_subject_protocol_never_shares_a_subject(bench):
+    data = _data()
+    fs = bench.folds("d", "subject", data, 0, False)
+    assert [f[0] for f in fs] == [f"fold{k}" for k in range(5)]
+    seen = np.concatenate([f[2] for f in fs])
+    assert np.array_equal(np.sort(seen), np.arange(200))  # every window scored once
+    for _, tr, te, groups, valid in fs:
+        assert not set(data["subject"][tr]) & set(data["subject"][te])
+        assert np.array_equal(groups, data["subject"][tr]) and valid == 0.2
+    official = bench.folds("d", "subject", _data(split=True), 0, False)
+    assert [f[0] for f in official] == ["official"]
+    assert len(bench.folds("d", "subject", data, 0, True)) == 1  # --quick: one fold
+
+
+def _run(seed, fold, acc, arm="default"):
+    keys = ["accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro",
+            "g_mean", "roc_auc_ovr", "ece", "s_per_epoch", "predict_windows_per_s",
+            "epochs_run"]
+    return {"model": "usad", "arm": arm, "dataset": "d", "protocol": "subject",
+            "seed": seed, "fold": fold, **dict.fromkeys(keys, acc), "params": 10, "macs": 20}
+
+
+def test_summary_averages_folds_then_seeds_and_waits_for_whole_seeds(bench):
+    runs = [_run(0, "f0", 0.8), _run(0, "f1", 0.9), _run(1, "f0", 0.7), _run(1, "f1", 0.9),
+            _run(2, "f0", 0.1)]  # seed 2 has one fold of two: left out
+    summary = bench.summarise(runs, {("d", "subject"): 2})
+    row = summary[("usad", "default", "d", "subject")]
+    assert row["seeds"] == [0, 1]
+    assert row["accuracy"]["mean"] == pytest.approx(0.825)
+    assert row["accuracy"]["std"] == pytest.approx(np.std([0.85, 0.8], ddof=1))
+
+
+def test_ladder_gains_are_paired_by_seed(bench):
+    runs = [_run(s, "f0", a, "+both") for s, a in [(0, 0.80), (1, 0.90), (2, 0.70)]]
+    runs += [_run(s, "f0", a, "default") for s, a in [(0, 0.85), (1, 0.88), (2, 0.75)]]
+    gains = bench.ladder_gains(bench.summarise(runs, {("d", "subject"): 1}), "usad")
+    [g] = [g for g in gains if g["arm"] == "default"]
+    assert g["parent"] == "+both" and g["seeds_better"] == 2 and g["n_seeds"] == 3
+    assert g["gain"]["mean"] == pytest.approx(np.mean([0.05, -0.02, 0.05]))
+
+
+def test_every_ladder_arm_builds_on_an_earlier_one(bench):
+    for model, ladder in bench.LADDERS.items():
+        assert model in bench.MODELS
+        names = []
+        for arm, params, parent in ladder:
+            assert parent is None or parent in names, (model, arm)
+            names.append(arm)
+        assert "default" in names  # shared with the runs without --ladder
+
+
+@pytest.mark.slow
+def test_quick_run_on_real_data(bench, tmp_path):
+    if not os.environ.get("SKLEARN_HAR_DATA"):
+        pytest.skip("needs SKLEARN_HAR_DATA")
+    bench.main(["--quick", "--device", "cpu", "--seeds", "0", "--model", "cnn",
+                "--dataset", "wisdm_v1_1_windows", "--protocol", "subject,leaky"])
+    latest = sorted((BENCHMARKS / "results").glob("models.run-*.json"))[-1]
+    import json
+
+    result = json.loads(latest.read_text())
+    assert {(r["protocol"], r["fold"]) for r in result["runs"]} == {
+        ("subject", "fold0"), ("leaky", "random")}
+    assert all(0 <= r["accuracy"] <= 1 for r in result["runs"])

@@ -8,20 +8,13 @@ from torch import nn
 from torch.nn import functional as F
 
 from ..layers import ConvBnAct
+from ._base import WindowNet, check_positive_int
 from ._registry import register_model
 
 __all__ = ["CNN1D"]
 
 
-def _check_positive_int(value, name, owner):
-    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-        raise ValueError(
-            f"The '{name}' parameter of {owner} must be an int >= 1. Got {value!r} instead."
-        )
-    return value
-
-
-class CNN1D(nn.Module):
+class CNN1D(WindowNet):
     """A small 1-D CNN: conv blocks, global average pooling, a linear head.
 
     Each block is ``Conv1d(k, padding=k//2, no bias) -> BatchNorm1d -> ReLU``,
@@ -74,18 +67,14 @@ class CNN1D(nn.Module):
     ):
         super().__init__()
         owner = type(self).__name__
-        _check_positive_int(n_channels, "n_channels", owner)
-        _check_positive_int(n_classes, "n_classes", owner)
-        _check_positive_int(kernel_size, "kernel_size", owner)
+        check_positive_int(n_channels, "n_channels", owner)
+        check_positive_int(n_classes, "n_classes", owner)
+        check_positive_int(kernel_size, "kernel_size", owner)
         channels = tuple(channels)
         if not channels:
             raise ValueError(f"The 'channels' parameter of {owner} must name at least one block.")
         for c in channels:
-            _check_positive_int(c, "channels", owner)
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(
-                f"The 'dropout' parameter of {owner} must be in [0, 1). Got {dropout!r} instead."
-            )
+            check_positive_int(c, "channels", owner)
         self.n_channels = n_channels
         blocks = []
         c_in = n_channels
@@ -95,37 +84,16 @@ class CNN1D(nn.Module):
             )
             c_in = c_out
         self.blocks = nn.ModuleList(blocks)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(c_in, n_classes)
-        self.n_features_out = c_in
+        self.init_head(c_in, n_classes, dropout)
 
     def forward_features(self, x):
         """The last feature map ``(B, channels[-1], T')`` of windows ``(B, C, T)``."""
-        if x.dim() != 3 or x.shape[1] != self.n_channels:
-            raise ValueError(
-                f"CNN1D expects input of shape (batch, {self.n_channels}, timesteps). "
-                f"Got {tuple(x.shape)}."
-            )
+        self.check_input(x)
         for block in self.blocks:
             x = block(x)
             if x.shape[-1] >= 2:
                 x = F.max_pool1d(x, 2)
         return x
-
-    def forward_head(self, x, pre_logits=False):
-        """Pool a feature map ``(B, D, T')``: features ``(B, D)`` if ``pre_logits``, else logits."""
-        features = x.mean(dim=-1)
-        if pre_logits:
-            return features
-        return self.head(self.dropout(features))
-
-    def forward(self, x, return_features=False, **kwargs):
-        """Logits ``(B, n_classes)``; with ``return_features``, also the pooled features."""
-        features = self.forward_head(self.forward_features(x), pre_logits=True)
-        logits = self.head(self.dropout(features))
-        if return_features:
-            return logits, features
-        return logits
 
 
 def _create_cnn1d(n_channels, n_classes, preset, **kwargs):

@@ -18,6 +18,7 @@ import torch
 from torch import nn
 
 from ..layers import ConvBnAct, SpatialAttention, SplitAttention, SqueezeExcite, create_act
+from ._base import WindowNet, check_positive_int
 from ._registry import register_model
 
 __all__ = ["PRESETS", "USADBlock", "USADNet", "USADStage"]
@@ -126,7 +127,7 @@ class USADStage(nn.Module):
         return self.act(self.fuse(torch.cat(outs, dim=1)) + torch.stack(outs).mean(dim=0))
 
 
-class USADNet(nn.Module):
+class USADNet(WindowNet):
     """USAD's multi-branch spatio-temporal attention network (seed 000 Figure 2).
 
     ``stem -> stages (parallel kernels 3/5/7, split attention) -> global average
@@ -202,16 +203,11 @@ class USADNet(nn.Module):
         ints += [("widths", w) for w in widths] + [("depths", d) for d in depths]
         ints += [("kernels", k) for k in kernels]
         for name, value in ints:
-            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
-                raise ValueError(f"The '{name}' parameter of {owner} must be an int >= 1 "
-                                 f"(or a tuple of them). Got {value!r} instead.")
+            check_positive_int(value, name, owner)
         if not widths or len(widths) != len(depths) or not kernels:
             raise ValueError(f"{owner} needs as many widths as depths (one per stage) and at "
                              f"least one kernel; got widths={widths}, depths={depths}, "
                              f"kernels={kernels}.")
-        if not 0.0 <= dropout < 1.0:
-            raise ValueError(f"The 'dropout' parameter of {owner} must be in [0, 1). Got "
-                             f"{dropout!r} instead.")
         self.n_channels = n_channels
         layer = dict(norm_layer=norm_layer, act_layer=act_layer)
         self.stem = ConvBnAct(n_channels, cfg["stem_width"], 5, **layer)
@@ -225,29 +221,12 @@ class USADNet(nn.Module):
                 se_ratio=se_ratio, **layer))
             c_in = width
         self.stages = nn.Sequential(*stages)
-        self.dropout = nn.Dropout(dropout)
-        self.head = nn.Linear(c_in, n_classes)
-        self.n_features_out = c_in
+        self.init_head(c_in, n_classes, dropout)
 
     def forward_features(self, x):
         """The last feature map ``(B, widths[-1], T')`` of windows ``(B, C, T)``."""
-        if x.dim() != 3 or x.shape[1] != self.n_channels:
-            raise ValueError(
-                f"{type(self).__name__} expects input of shape (batch, {self.n_channels}, "
-                f"timesteps). Got {tuple(x.shape)}."
-            )
+        self.check_input(x)
         return self.stages(self.stem(x))
-
-    def forward_head(self, x, pre_logits=False):
-        """Pool a feature map: features ``(B, D)`` if ``pre_logits``, else logits."""
-        features = x.mean(dim=-1)
-        return features if pre_logits else self.head(self.dropout(features))
-
-    def forward(self, x, return_features=False, **kwargs):
-        """Logits ``(B, n_classes)``; with ``return_features``, also the pooled features."""
-        features = self.forward_head(self.forward_features(x), pre_logits=True)
-        logits = self.head(self.dropout(features))
-        return (logits, features) if return_features else logits
 
 
 def _create_usad(n_channels, n_classes, preset, **kwargs):

@@ -7,9 +7,14 @@ import pytest
 from sklearn.base import clone
 
 from sklearn_har.callbacks import AdaptiveLossWeights
-from sklearn_har.classifiers import CNNClassifier, NeuralWindowClassifier, WindowValidSplit
+from sklearn_har.classifiers import (
+    CNNClassifier,
+    NeuralWindowClassifier,
+    USADClassifier,
+    WindowValidSplit,
+)
 from sklearn_har.nn import CNN1D
-from sklearn_har.utils._docstring import _PARAMS
+from sklearn_har.utils._docstring import _PARAMS, _SHARED
 
 
 def test_cnn_classifier_only_sets_its_module_and_keeps_the_base_parameters():
@@ -24,12 +29,20 @@ def test_cnn_classifier_only_sets_its_module_and_keeps_the_base_parameters():
     assert type(copy) is CNNClassifier and copy.module is CNN1D
 
 
-@pytest.mark.parametrize("cls", [NeuralWindowClassifier, CNNClassifier])
-def test_every_shared_parameter_is_documented_once_in_each_docstring(cls):
-    for entry in _PARAMS.values():
-        head = entry.splitlines()[0]
+@pytest.mark.parametrize("cls, names", [
+    (NeuralWindowClassifier, _SHARED),
+    (CNNClassifier, _SHARED),
+    # USAD documents its own criterion default, and the pre-training parameters
+    (USADClassifier, [n for n in _PARAMS if n != "criterion"]),
+])
+def test_every_shared_parameter_is_documented_once_in_each_docstring(cls, names):
+    for name in names:
+        head = _PARAMS[name].splitlines()[0]
         assert cls.__doc__.count("\n    " + head + "\n") == 1, head
     assert "{params" not in cls.__doc__ and "{fitted_attributes}" not in cls.__doc__
+    for name in inspect.signature(cls).parameters:
+        if name != "kwargs":
+            assert f"\n    {name} : " in cls.__doc__, f"{cls.__name__}: {name} undocumented"
 
 
 def test_tags_declare_three_and_two_dimensional_input():

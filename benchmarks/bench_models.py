@@ -344,6 +344,14 @@ def main(argv=None):
               f"acc {result['accuracy']:.4f} F1 {result['f1_macro']:.4f} "
               f"epochs {result['epochs_run']} {result['s_per_epoch']:.2f} s/epoch "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
+        publish()
+
+    def publish():
+        for r in runs:  # resumed runs of datasets or protocols this call did not plan
+            key = (r["dataset"], r["protocol"])
+            if key not in expected:
+                data = load(key[0], data_home, settings["quick"])
+                expected[key] = len(folds(key[0], key[1], data, r["seed"], settings["quick"]))
         summary = summarise(runs, expected)
         gains = [g for m in args.model for g in ladder_gains(summary, m)]
         save(name, {"settings": settings, "protocols": PROTOCOLS, "jobs": args.jobs,
@@ -351,7 +359,9 @@ def main(argv=None):
                     "summary": [{"model": k[0], "arm": k[1], "dataset": k[2], "protocol": k[3],
                                  **v} for k, v in summary.items()],
                     "ladder": gains},
-             tables(summary, gains), update_results=args.update_results, run=run)
+             tables(summary, gains) + f"\n\n{args.jobs} run(s) at a time on {args.device}"
+             + (f" ({info['gpu']})" if info["gpu"] else "") + ": timings compare models "
+             "within this file.", update_results=args.update_results, run=run)
 
     def out_of_time():
         return args.time_budget is not None and time.perf_counter() - start > args.time_budget

@@ -106,3 +106,19 @@ def test_quick_run_on_real_data(bench, tmp_path):
     assert {(r["protocol"], r["fold"]) for r in result["runs"]} == {
         ("subject", "fold0"), ("leaky", "random")}
     assert all(0 <= r["accuracy"] <= 1 for r in result["runs"])
+
+
+@pytest.mark.slow
+def test_resume_over_another_protocol(bench):
+    # a file holding runs of a protocol this call does not plan is summarised, not a KeyError
+    if not os.environ.get("SKLEARN_HAR_DATA"):
+        pytest.skip("needs SKLEARN_HAR_DATA")
+    common = ["--quick", "--device", "cpu", "--seeds", "0", "--model", "cnn",
+              "--dataset", "wisdm_v1_1_windows", "--tag", "resume_test"]
+    bench.main(common + ["--protocol", "leaky"])
+    bench.main(common + ["--protocol", "subject", "--resume"])
+    import json
+
+    latest = sorted((BENCHMARKS / "results").glob("models_resume_test.run-*.json"))[-1]
+    result = json.loads(latest.read_text())
+    assert {s["protocol"] for s in result["summary"]} == {"leaky", "subject"}

@@ -33,6 +33,23 @@ class SyntheticPretrainingMixin:
         "pretrain_epochs": [Interval(Integral, 1, None, closed="left"), None],
     }
 
+    def set_params(self, **params):
+        """Also ``augmenter__<param>``, set on the augmenter as scikit-learn's nested
+        parameters are (skorch would keep them as attributes of the classifier)."""
+        nested = {key.split("__", 1)[1]: params.pop(key) for key in list(params)
+                  if key.startswith("augmenter__")}
+        if "augmenter" in params:  # first, so that nested values reach the new one
+            super().set_params(augmenter=params.pop("augmenter"))
+        if params:
+            super().set_params(**params)
+        if nested:
+            if self.augmenter is None:
+                raise ValueError(
+                    f"augmenter__* parameters ({sorted(nested)}) need an augmenter; "
+                    f"this {type(self).__name__} has augmenter=None.")
+            self.augmenter.set_params(**nested)
+        return self
+
     def fit(self, X, y, groups=None, **fit_params):
         if self.augmenter is None:
             return super().fit(X, y, groups=groups, **fit_params)

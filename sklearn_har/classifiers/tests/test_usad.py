@@ -5,6 +5,7 @@ import pickle
 import numpy as np
 import pytest
 import torch
+from sklearn.base import clone
 from sklearn.model_selection import GridSearchCV, GroupKFold
 
 from sklearn_har import Pipeline, USADClassifier, WindowSegmenter
@@ -149,3 +150,16 @@ def test_grid_search_over_spatial_attention_and_tau_in_a_segmenter_pipeline():
     has_spatial = any(isinstance(m, SpatialAttention) for m in best.module_.modules())
     assert has_spatial == search.best_params_["clf__module__spatial_attention"]
     assert search.predict(X).shape == (len(X),)
+
+
+def test_augmenter_parameters_are_nested_parameters():
+    clf = USADClassifier(augmenter=DiffusionAugmenter(max_iter=7))
+    assert clf.get_params()["augmenter__max_iter"] == 7
+    clf.set_params(augmenter__max_iter=5, module__radix=3)
+    assert clf.augmenter.max_iter == 5 and clf.module__radix == 3
+    copy = clone(clf)
+    assert copy.augmenter.max_iter == 5 and copy.augmenter is not clf.augmenter
+    clf.set_params(augmenter=DiffusionAugmenter(), augmenter__n_steps=30)
+    assert clf.augmenter.n_steps == 30 and clf.augmenter.max_iter == 2000
+    with pytest.raises(ValueError, match=r"augmenter__\* parameters \(\['max_iter'\]\) need an"):
+        USADClassifier().set_params(augmenter__max_iter=3)

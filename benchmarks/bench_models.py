@@ -7,6 +7,9 @@ Usage::
         --protocol subject,leaky --seeds 0,1,2 --device cuda --jobs 6
     # the USAD ablation ladder of seed 000 Table 1
     python benchmarks/bench_models.py --model usad --ladder --dataset wisdm_v1_1_windows
+    # choosing a recipe without the test subjects (the inner protocol)
+    python benchmarks/bench_models.py --model usad --recipes --dataset uci_har_official \\
+        --protocol inner
     # a long report over several short calls: each call adds the runs the file lacks
     python benchmarks/bench_models.py ... --resume --time-budget 540
     # smoke test on CPU: 300 windows, 2 epochs, one fold
@@ -46,6 +49,7 @@ from _common import (
 )
 from sklearn.model_selection import GroupKFold
 
+from sklearn_har.callbacks import WeightAveraging
 from sklearn_har.classifiers import CNNClassifier, USADClassifier, WindowValidSplit
 from sklearn_har.datasets import load_benchmark
 from sklearn_har.metrics import har_report
@@ -71,13 +75,28 @@ LADDERS = {
         ("+diffusion pre-training", dict(augmenter="diffusion"), "default"),
     ],
 }
+#: recipe variants to choose a model's recipe on the inner protocol (--recipes):
+#: (arm, parameters, the arm it is paired with), as the ladders
+RECIPES = {
+    "usad": [
+        ("small", dict(module__preset="small"), "default"),
+        ("ema", dict(callbacks=[("averaging", WeightAveraging(decay=0.99))]), "default"),
+        ("small+ema", dict(module__preset="small",
+                           callbacks=[("averaging", WeightAveraging(decay=0.99))]), "small"),
+    ],
+}
 DATASETS = ("uci_har_official", "wisdm_v1_1_windows")
 PROTOCOLS = {
     "subject": "train and test subjects disjoint (the official split; GroupKFold(5) by "
                "subject where there is none); validation split by subject",
     "leaky": "LEAKY (the seeds' protocol): windows split at random 60/20/20 "
              "(train / validation / test), so every subject is on both sides",
+    "inner": "model selection without the test subjects: the official training subjects "
+             "only, 5 of them (a fixed draw) as the inner test set, validation split by "
+             "subject among the others; for choosing a recipe, never for reporting",
 }
+#: the draw of the inner protocol's held-out training subjects (fixed across seeds)
+INNER_DRAW, INNER_TEST_SUBJECTS = 123, 5
 #: settings a resumed file must share with this run
 RESUME_KEYS = ("max_epochs", "patience", "batch_size", "lr", "valid_size", "quick",
                "diffusion")
@@ -111,6 +130,17 @@ def folds(dataset, protocol, data, seed, quick):
         cut = int(round(0.8 * n))
         # 80 % to fit, of which a quarter (20 % of all) is the random validation split
         return [("random", np.sort(perm[:cut]), np.sort(perm[cut:]), None, 0.25)]
+    if protocol == "inner":
+        if "split" not in data:
+            raise SystemExit(f"--protocol inner needs a dataset with an official test split; "
+                             f"{dataset} has none")
+        train = np.flatnonzero(data["split"] == "train")
+        subjects = np.unique(data["subject"][train])
+        held = np.random.default_rng(INNER_DRAW).choice(subjects, INNER_TEST_SUBJECTS,
+                                                        replace=False)
+        inner_test = np.isin(data["subject"][train], held)
+        fit = train[~inner_test]
+        return [("inner", fit, train[inner_test], data["subject"][fit], 0.2)]
     if "split" in data:  # the official subject split
         train = data["split"] == "train"
         return [("official", np.flatnonzero(train), np.flatnonzero(~train),
@@ -125,7 +155,7 @@ def folds(dataset, protocol, data, seed, quick):
 
 # -- one run --------------------------------------------------------------------
 def make_estimator(model, arm_params, settings, seed, device):
-    params = dict(arm_params)
+    params = copy.deepcopy(arm_params)  # callbacks: one instance per run
     if params.get("augmenter") == "diffusion":
         params["augmenter"] = DiffusionAugmenter(**settings["diffusion"], device=device,
                                                  verbose=0)
@@ -215,10 +245,19 @@ def summarise(runs, expected_folds):
     return rows
 
 
-def ladder_gains(summary, model):
+def arms_of(model, ladder=False, recipes=False):
+    """The arms of ``model`` a run plans: its defaults, plus the ladder or the recipes."""
+    arms = list(LADDERS[model]) if ladder else [("default", {}, None)]
+    if recipes:
+        arms += [a for a in RECIPES[model] if a[0] not in {b[0] for b in arms}]
+    return arms
+
+
+def ladder_gains(summary, model, arms=None):
     """Paired accuracy gain of each arm over the arm it builds on, per dataset and protocol."""
     out = []
-    for arm, _, parent in LADDERS.get(model, []):
+    arms = LADDERS.get(model, []) + RECIPES.get(model, []) if arms is None else arms
+    for arm, _, parent in arms:
         if parent is None:
             continue
         for (m, a, dataset, protocol), stats in summary.items():
@@ -238,7 +277,7 @@ def tables(summary, gains):
             "F1 weighted", "G-mean", "AUC", "ECE", "params", "MMACs", "s/epoch", "windows/s"]
     rows = []
     for (model, arm, dataset, protocol), s in summary.items():
-        rows.append([model, arm, dataset, protocol + (" (LEAKY)" if protocol == "leaky" else ""),
+        rows.append([model, arm, dataset, protocol + {"leaky": " (LEAKY)", "inner": " (selection only)"}.get(protocol, ""),
                      len(s["seeds"]), fmt(s["accuracy"]), fmt(s["f1_macro"]),
                      fmt(s["f1_weighted"]), fmt(s["g_mean"]), fmt(s["roc_auc_ovr"]),
                      fmt(s["ece"]), f"{s['params'] / 1e3:.1f} k", f"{s['macs'] / 1e6:.2f}",
@@ -261,8 +300,7 @@ def plan(args, settings, data_home):
         data = load(dataset, data_home, settings["quick"])
         for protocol in args.protocol:
             for model in args.model:
-                arms = LADDERS[model] if args.ladder else [("default", {}, None)]
-                for arm, params, _ in arms:
+                for arm, params, _ in arms_of(model, args.ladder, args.recipes):
                     for seed in args.seeds:
                         fs = folds(dataset, protocol, data, seed, settings["quick"])
                         expected[(dataset, protocol)] = len(fs)
@@ -281,6 +319,9 @@ def main(argv=None):
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--ladder", action="store_true",
                         help="the ablation ladder of each model instead of its defaults")
+    parser.add_argument("--recipes", action="store_true",
+                        help="also the recipe variants of each model (RECIPES), to be "
+                             "compared on --protocol inner")
     parser.add_argument("--jobs", type=int, default=1,
                         help="runs trained at once (processes sharing the device)")
     parser.add_argument("--time-budget", type=float, default=None,
@@ -305,6 +346,8 @@ def main(argv=None):
             parser.error(f"--{name}: unknown {bad}; known: {list(known)}")
     if args.ladder and not all(m in LADDERS for m in args.model):
         parser.error(f"--ladder: models with a ladder are {list(LADDERS)}")
+    if args.recipes and not all(m in RECIPES for m in args.model):
+        parser.error(f"--recipes: models with recipe variants are {list(RECIPES)}")
     data_home = args.data_home or os.environ.get("SKLEARN_HAR_DATA")
     settings = {
         "max_epochs": 2 if args.quick else args.max_epochs, "patience": args.patience,

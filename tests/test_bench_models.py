@@ -56,6 +56,35 @@ def test_subject_protocol_never_shares_a_subject(bench):
     assert len(bench.folds("d", "subject", data, 0, True)) == 1  # --quick: one fold
 
 
+def test_inner_protocol_never_touches_the_test_subjects(bench):
+    data = _data(split=True)  # subjects 0-6 train, 7-9 test
+    data["subject"] = np.repeat(np.arange(20), 10)
+    data["split"] = np.where(data["subject"] < 14, "train", "test")
+    [(name, fit, held, groups, valid)] = bench.folds("d", "inner", data, 0, False)
+    used = np.concatenate([fit, held])
+    assert name == "inner" and (data["split"][used] == "train").all()
+    assert len(np.unique(data["subject"][held])) == bench.INNER_TEST_SUBJECTS
+    assert not set(data["subject"][fit]) & set(data["subject"][held])
+    assert np.array_equal(groups, data["subject"][fit]) and valid == 0.2
+    # a fixed draw: the same held-out subjects whatever the seed
+    assert np.array_equal(bench.folds("d", "inner", data, 5, False)[0][2], held)
+    with pytest.raises(SystemExit, match="needs a dataset with an official test split"):
+        bench.folds("d", "inner", _data(), 0, False)
+
+
+def test_recipe_arms_are_paired_and_get_their_own_callbacks(bench):
+    arms = bench.arms_of("usad", recipes=True)
+    names = [a[0] for a in arms]
+    assert names[0] == "default" and {"small", "ema", "small+ema"} <= set(names)
+    for arm, _, parent in arms:
+        assert parent is None or parent in names[:names.index(arm)]
+    ema = dict((a[0], a[1]) for a in arms)["ema"]
+    settings = {"max_epochs": 1, "patience": 1, "batch_size": 8, "lr": 1e-3}
+    a = bench.make_estimator("usad", ema, settings, 0, "cpu")
+    b = bench.make_estimator("usad", ema, settings, 0, "cpu")
+    assert a.callbacks[0][1] is not b.callbacks[0][1]  # not shared between runs
+
+
 def _run(seed, fold, acc, arm="default"):
     keys = ["accuracy", "f1_macro", "f1_weighted", "precision_macro", "recall_macro",
             "g_mean", "roc_auc_ovr", "ece", "s_per_epoch", "predict_windows_per_s",

@@ -178,7 +178,6 @@ def run_unit(unit, settings, data_home, device):
     clf.fit(X_tr, y_tr, groups=groups)
     sync(device)
     fit_s = time.perf_counter() - t
-    sync(device)
     t = time.perf_counter()
     proba = clf.predict_proba(X_te)
     sync(device)
@@ -190,7 +189,7 @@ def run_unit(unit, settings, data_home, device):
     report = har_report(y_te, pred, full, labels=labels, target_names=data["class_names"])
     history = clf.history
     pre = getattr(clf, "pretrain_epochs_", 0)
-    durs = [d for d in history[pre:, "dur"]]
+    durs = history[pre:, "dur"]
     module = copy.deepcopy(clf.module_).cpu().eval()
     example = torch.zeros(1, X_tr.shape[1], X_tr.shape[2])
     return {
@@ -373,6 +372,11 @@ def main(argv=None):
     done = {(r["model"], r["arm"], r["dataset"], r["protocol"], r["seed"], r["fold"])
             for r in runs}
     units, expected = plan(args, settings, data_home)
+    for r in runs:  # resumed runs of datasets or protocols this call does not plan
+        key = (r["dataset"], r["protocol"])
+        if key not in expected:
+            data = load(key[0], data_home, settings["quick"])
+            expected[key] = len(folds(key[0], key[1], data, r["seed"], settings["quick"]))
     todo = [u for u in units if (u["model"], u["arm"], u["dataset"], u["protocol"], u["seed"],
                                  u["fold"]) not in done]
     print(f"{len(units)} runs planned, {len(todo)} to do, {args.jobs} at once on "
@@ -387,14 +391,6 @@ def main(argv=None):
               f"acc {result['accuracy']:.4f} F1 {result['f1_macro']:.4f} "
               f"epochs {result['epochs_run']} {result['s_per_epoch']:.2f} s/epoch "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
-        publish()
-
-    def publish():
-        for r in runs:  # resumed runs of datasets or protocols this call did not plan
-            key = (r["dataset"], r["protocol"])
-            if key not in expected:
-                data = load(key[0], data_home, settings["quick"])
-                expected[key] = len(folds(key[0], key[1], data, r["seed"], settings["quick"]))
         summary = summarise(runs, expected)
         gains = [g for m in args.model for g in ladder_gains(summary, m)]
         save(name, {"settings": settings, "protocols": PROTOCOLS, "jobs": args.jobs,

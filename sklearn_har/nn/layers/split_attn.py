@@ -12,6 +12,7 @@ output is the weighted sum of the splits, ``C`` channels.
 import torch
 from torch import nn
 
+from ._helpers import reduced_width
 from .conv_bn_act import create_act
 
 __all__ = ["SplitAttention", "radix_softmax"]
@@ -79,8 +80,7 @@ class SplitAttention(nn.Module):
                 f"cardinality ({cardinality})."
             )
         self.channels, self.radix, self.cardinality = channels, radix, cardinality
-        hidden = max(int(round(radix * channels * rd_ratio)), rd_min)
-        hidden = -(-hidden // cardinality) * cardinality  # a multiple of K
+        hidden = reduced_width(radix * channels, rd_ratio, rd_min, cardinality)
         self.fc1 = nn.Conv1d(channels, hidden, 1, groups=cardinality)
         self.norm = norm_layer(hidden) if norm_layer is not None else nn.Identity()
         self.act = create_act(act_layer, inplace=True)

@@ -8,6 +8,7 @@ sigmoid gate that rescales every channel.
 
 from torch import nn
 
+from ._helpers import reduced_width
 from .conv_bn_act import create_act
 
 __all__ = ["SqueezeExcite"]
@@ -43,8 +44,7 @@ class SqueezeExcite(nn.Module):
         if channels % groups:
             raise ValueError(f"SqueezeExcite: channels ({channels}) must be a multiple of "
                              f"groups ({groups}).")
-        hidden = max(int(round(channels * rd_ratio)), rd_min)
-        hidden = -(-hidden // groups) * groups
+        hidden = reduced_width(channels, rd_ratio, rd_min, groups)
         self.fc1 = nn.Conv1d(channels, hidden, 1, groups=groups)
         self.act = create_act(act_layer, inplace=True)
         self.fc2 = nn.Conv1d(hidden, channels, 1, groups=groups)

@@ -113,7 +113,13 @@ def test_synthetic_pretraining_then_real_fine_tuning(windows):
     assert clf.pretrain_epochs_ == 2
     assert len(clf.history) == 2 + 4
     # the pre-training saw 3 classes x 30 synthetic windows, 80 % of them in training
-    assert clf.history[0, "batches"][0]["train_batch_size"] > 0
+    def seen(epoch, key):
+        return sum(b.get(key, 0) for b in clf.history[epoch, "batches"])
+
+    assert seen(0, "train_batch_size") + seen(0, "valid_batch_size") == 3 * 30
+    assert seen(0, "valid_batch_size") == 18
+    # the fine-tuning saw the real windows
+    assert seen(2, "train_batch_size") + seen(2, "valid_batch_size") == len(X)
     assert clf.input_scaler_.n_windows_seen_ == len(X)  # scaling from the real windows
     again = USADClassifier(**TINY, augmenter=aug, synthetic_per_class=30, pretrain_epochs=2,
                            random_state=0).fit(X, y, groups=groups)

@@ -83,6 +83,8 @@ RECIPES = {
         ("ema", dict(callbacks=[("averaging", WeightAveraging(decay=0.99))]), "default"),
         ("small+ema", dict(module__preset="small",
                            callbacks=[("averaging", WeightAveraging(decay=0.99))]), "small"),
+        ("dropout 0.5", dict(module__dropout=0.5), "default"),
+        ("weight decay 0.05", dict(optimizer__weight_decay=0.05), "default"),
     ],
 }
 DATASETS = ("uci_har_official", "wisdm_v1_1_windows")

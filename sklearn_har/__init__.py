@@ -21,6 +21,7 @@ _LAZY = {
     "BorderlineSMOTE": ".samplers",
     "DiffusionAugmenter": ".samplers",
     "CNNClassifier": ".classifiers",
+    "MAGRes2NetClassifier": ".classifiers",
     "NeuralWindowClassifier": ".classifiers",
     "USADClassifier": ".classifiers",
 }
@@ -34,6 +35,7 @@ __all__ = [
     "BorderlineSMOTE",
     "DiffusionAugmenter",
     "CNNClassifier",
+    "MAGRes2NetClassifier",
     "NeuralWindowClassifier",
     "USADClassifier",
     "__version__",

@@ -18,6 +18,7 @@ _SKORCH_INIT = ("skorch's __init__ sets history_, initialized_, virtual_params_ 
                 "stores module__*/criterion__* keyword arguments as attributes")
 EXPECTED_FAILED_CHECKS = {
     "CNNClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
+    "MAGRes2NetClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "NeuralWindowClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "USADClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "WindowSegmenter": {
@@ -43,6 +44,10 @@ INSTANCES = {
     "CNNClassifier": [sklearn_har.CNNClassifier(
         module__channels=(8,), max_epochs=10, lr=0.03, batch_size=32, verbose=0,
         random_state=0)],
+    # cross-entropy + center loss on a tiny gated Res2Net (one stage, one block)
+    "MAGRes2NetClassifier": [sklearn_har.MAGRes2NetClassifier(
+        module__depths=(1,), module__base_width=4, module__width=4, module__stem_width=8,
+        max_epochs=10, lr=0.03, batch_size=32, verbose=0, random_state=0)],
     "NeuralWindowClassifier": [sklearn_har.NeuralWindowClassifier(
         CNN1D, criterion=SmoothFocalCELoss, module__channels=(8,), max_epochs=10,
         lr=0.03, batch_size=32, verbose=0, random_state=0)],

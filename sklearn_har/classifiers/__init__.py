@@ -3,10 +3,12 @@
 from ._base import NeuralWindowClassifier, NonFiniteLossError
 from ._cnn import CNNClassifier
 from ._data import WindowDataset, WindowValidSplit
+from ._mag_res2net import MAGRes2NetClassifier
 from ._usad import USADClassifier
 
 __all__ = [
     "CNNClassifier",
+    "MAGRes2NetClassifier",
     "NeuralWindowClassifier",
     "NonFiniteLossError",
     "USADClassifier",

@@ -9,6 +9,7 @@ takes penultimate features ``(B, D)``.
 """
 
 from .losses import (
+    CECenterLoss,
     CenterLoss,
     ClassBalancedLoss,
     CompositeLoss,
@@ -24,6 +25,7 @@ from .optim import Lion
 
 __all__ = [
     "CNN1D",
+    "CECenterLoss",
     "CenterLoss",
     "ClassBalancedLoss",
     "CompositeLoss",

@@ -9,6 +9,7 @@ from sklearn.base import clone
 from sklearn_har.callbacks import AdaptiveLossWeights
 from sklearn_har.classifiers import (
     CNNClassifier,
+    MAGRes2NetClassifier,
     NeuralWindowClassifier,
     USADClassifier,
     WindowValidSplit,
@@ -34,6 +35,8 @@ def test_cnn_classifier_only_sets_its_module_and_keeps_the_base_parameters():
     (CNNClassifier, _SHARED),
     # USAD documents its own criterion default, and the pre-training parameters
     (USADClassifier, [n for n in _PARAMS if n != "criterion"]),
+    # MAG-Res2Net documents its own criterion, lr and batch size (the paper's recipe)
+    (MAGRes2NetClassifier, [n for n in _SHARED if n not in ("criterion", "lr", "batch_size")]),
 ])
 def test_every_shared_parameter_is_documented_once_in_each_docstring(cls, names):
     for name in names:

@@ -4,15 +4,23 @@ Blocks take layer types as arguments (``norm_layer=``, ``act_layer=``), as timm'
 """
 
 from .conv_bn_act import ConvBnAct, create_act
+from .eca import EfficientChannelAttention, eca_kernel_size
+from .res2net import Res2NetBottleneck, create_channel_attention
 from .spatial_attn import SpatialAttention
 from .split_attn import SplitAttention, radix_softmax
+from .split_gate import SplitGate
 from .squeeze_excite import SqueezeExcite
 
 __all__ = [
     "ConvBnAct",
+    "EfficientChannelAttention",
+    "Res2NetBottleneck",
     "SpatialAttention",
     "SplitAttention",
+    "SplitGate",
     "SqueezeExcite",
     "create_act",
+    "create_channel_attention",
+    "eca_kernel_size",
     "radix_softmax",
 ]

@@ -9,6 +9,7 @@ registered as buffers, so ``.to(device)`` moves them with the module.
 - :class:`LabelSmoothingLoss` -- seed 000 eq. 25.
 - :class:`ClassBalancedLoss` -- effective number of samples (Cui et al. 2019).
 - :class:`CenterLoss` -- learnable class centres (Wen et al. 2016, seed 002 sec. 2.4).
+- :class:`CECenterLoss` -- cross-entropy + weighted center loss (seed 002 sec. 2.4).
 - :class:`CompositeLoss` -- weighted sum of named components (seed 000 eq. 26),
   with weights that a callback may change between epochs (eq. 27).
 
@@ -18,7 +19,7 @@ so a classifier recomputes them in every ``fit`` (nothing is cached, and weights
 never leak from one cross-validation fold to the next).
 """
 
-from .center import CenterLoss, center_loss_param_groups
+from .center import CECenterLoss, CenterLoss, center_loss_param_groups
 from .class_weights import balanced_class_weights, class_balanced_weights
 from .composite import CompositeLoss
 from .cross_entropy import (
@@ -29,6 +30,7 @@ from .cross_entropy import (
 )
 
 __all__ = [
+    "CECenterLoss",
     "CenterLoss",
     "ClassBalancedLoss",
     "CompositeLoss",

@@ -5,9 +5,16 @@ from collections.abc import Mapping
 import torch
 from torch import nn
 
-from ._checks import _check_logits_targets, _check_real, _check_reduction, _reduce
+from ._checks import (
+    _check_logits_targets,
+    _check_real,
+    _check_reduction,
+    _per_class_tensor,
+    _reduce,
+)
+from .composite import CompositeLoss
 
-__all__ = ["CenterLoss", "center_loss_param_groups"]
+__all__ = ["CECenterLoss", "CenterLoss", "center_loss_param_groups"]
 
 
 class CenterLoss(nn.Module):
@@ -131,6 +138,59 @@ class CenterLoss(nn.Module):
             f"n_classes={self.n_classes}, n_features={self.n_features}, "
             f"lambda_={self.lambda_}, reduction={self.reduction!r}"
         )
+
+
+class CECenterLoss(CompositeLoss):
+    r"""Cross-entropy plus weighted center loss: seed 002's combined loss (sec. 2.4).
+
+    .. math::
+
+        L = L_{ce}(\text{logits}) + w_c \cdot \frac{1}{2B} \sum_i \lVert x_i - c_{y_i} \rVert^2
+
+    A :class:`CompositeLoss` with components ``"ce"``
+    (:class:`~torch.nn.CrossEntropyLoss`, weight 1) and ``"center"``
+    (:class:`CenterLoss` on the penultimate features ``x_i``, weight
+    ``center_weight``), whose settings are flat constructor arguments so that
+    a classifier exposes them as ``criterion__center_weight``. A classifier
+    fills ``n_classes`` and ``n_features`` from the data and the network; the
+    centres are the parameters ``components.center.centers``, so
+    ``optimizer__param_groups=[("*centers", {"lr": ..., "weight_decay": 0.0})]``
+    gives them their own learning rate.
+
+    Parameters
+    ----------
+    n_classes : int
+    n_features : int
+        Size of the penultimate features (the network's ``n_features_out``).
+    center_weight : float, default=0.0005
+        :math:`w_c`, seed 002 Table 6's "loss weight" on UCI-HAR (0.0007 on WISDM).
+    weight : torch.Tensor of shape (n_classes,), default=None
+        Per-class weights of the cross-entropy (``class_weight="balanced"``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn_har.nn import CECenterLoss
+    >>> loss = CECenterLoss(n_classes=2, n_features=3, center_weight=0.5)
+    >>> logits, features = torch.zeros(2, 2), torch.zeros(2, 3)
+    >>> total = loss(logits, torch.tensor([0, 1]), features=features)
+    >>> sorted(loss.last_values), loss.weights
+    (['ce', 'center'], {'ce': 1.0, 'center': 0.5})
+    """
+
+    def __init__(self, n_classes, n_features, center_weight=0.0005, weight=None):
+        owner = type(self).__name__
+        center_weight = _check_real(center_weight, "center_weight", owner, low=0.0)
+        if weight is not None:
+            weight = _per_class_tensor(weight, "weight", owner)
+        super().__init__(
+            {"ce": nn.CrossEntropyLoss(weight=weight),
+             "center": CenterLoss(n_classes, n_features, lambda_=1.0)},
+            weights={"ce": 1.0, "center": center_weight},
+        )
+        self.n_classes = n_classes
+        self.n_features = n_features
+        self.center_weight = center_weight
 
 
 def center_loss_param_groups(

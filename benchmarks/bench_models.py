@@ -7,6 +7,10 @@ Usage::
         --protocol subject,leaky --seeds 0,1,2 --device cuda --jobs 6
     # the USAD ablation ladder of seed 000 Table 1
     python benchmarks/bench_models.py --model usad --ladder --dataset wisdm_v1_1_windows
+    # seed 002 Table 8 (MAG-Res2Net), and AdamW vs Lion at equal epochs
+    python benchmarks/bench_models.py --model mag_res2net --ladder --protocol subject,leaky
+    python benchmarks/bench_models.py --model mag_res2net --optimizers \
+        --dataset wisdm_v1_1_windows --protocol subject
     # choosing a recipe without the test subjects (the inner protocol)
     python benchmarks/bench_models.py --model usad --recipes --dataset uci_har_official \\
         --protocol inner
@@ -50,18 +54,27 @@ from _common import (
 from sklearn.model_selection import GroupKFold
 
 from sklearn_har.callbacks import WeightAveraging
-from sklearn_har.classifiers import CNNClassifier, USADClassifier, WindowValidSplit
+from sklearn_har.classifiers import (
+    CNNClassifier,
+    MAGRes2NetClassifier,
+    USADClassifier,
+    WindowValidSplit,
+)
 from sklearn_har.datasets import load_benchmark
 from sklearn_har.metrics import har_report
+from sklearn_har.nn import Lion
 from sklearn_har.nn.profile import count_macs, count_params
-from sklearn_har.samplers import DiffusionAugmenter
+from sklearn_har.samplers import BorderlineSMOTE, DiffusionAugmenter
 
 NAME = "models"
 #: the estimator of each model name, at its library defaults (a new network: one line)
 MODELS = {
     "cnn": CNNClassifier,
     "usad": USADClassifier,
+    "mag_res2net": MAGRes2NetClassifier,
 }
+#: seed 002's Lion setting (Table 6, WISDM)
+_LION = dict(optimizer=Lion, lr=3e-3, batch_size=2048)
 #: ablation ladders: (arm, parameters on top of the defaults, the arm it is paired with);
 #: the arm "default" is the estimator as shipped, shared with the runs without --ladder
 LADDERS = {
@@ -74,6 +87,31 @@ LADDERS = {
         ("default", dict(), "+both"),  # + adaptive loss: the default recipe
         ("+diffusion pre-training", dict(augmenter="diffusion"), "default"),
     ],
+    # seed 002 Table 8: SE and ECA each on the gated network; the default adds the center
+    # loss; BorderlineSMOTE ("sampler") oversamples the training windows only
+    "mag_res2net": [
+        ("Res2Net", dict(module__gated=False, module__attention=None,
+                         criterion__center_weight=0.0), None),
+        ("+gates", dict(module__attention=None, criterion__center_weight=0.0), "Res2Net"),
+        ("+SE", dict(module__attention="se", criterion__center_weight=0.0), "+gates"),
+        ("+ECA", dict(criterion__center_weight=0.0), "+gates"),
+        ("default", dict(), "+ECA"),  # + center loss: the default recipe
+        ("+BorderlineSMOTE", dict(criterion__center_weight=0.0, sampler="borderline"), "+ECA"),
+        ("+both", dict(sampler="borderline"), "default"),
+    ],
+}
+#: optimizer comparisons at equal epochs (--optimizers): early stopping off, every run
+#: trains max_epochs epochs and keeps its validation-accuracy curve; paired as the ladders.
+#: Seed 002 Table 6/11: AdamW at batch 256 (UCI-HAR) vs Lion at lr 3e-3, batch 2048 (WISDM),
+#: with and without the windows BorderlineSMOTE adds
+OPTIMIZERS = {
+    "mag_res2net": [
+        ("AdamW", dict(patience=None), None),
+        ("Lion", dict(patience=None, **_LION), "AdamW"),
+        ("AdamW+BorderlineSMOTE", dict(patience=None, sampler="borderline"), None),
+        ("Lion+BorderlineSMOTE", dict(patience=None, sampler="borderline", **_LION),
+         "AdamW+BorderlineSMOTE"),
+    ],
 }
 #: recipe variants to choose a model's recipe on the inner protocol (--recipes):
 #: (arm, parameters, the arm it is paired with), as the ladders
@@ -85,6 +123,13 @@ RECIPES = {
                            callbacks=[("averaging", WeightAveraging(decay=0.99))]), "small"),
         ("dropout 0.5", dict(module__dropout=0.5), "default"),
         ("weight decay 0.05", dict(optimizer__weight_decay=0.05), "default"),
+    ],
+    # seed 002 Table 6's WISDM choices: the 42-layer network, then its whole recipe (Lion at
+    # lr 3e-3, batch 2048, center weight 0.0007, BorderlineSMOTE)
+    "mag_res2net": [
+        ("preset wisdm", dict(module__preset="wisdm"), "default"),
+        ("paper WISDM recipe", dict(module__preset="wisdm", criterion__center_weight=0.0007,
+                                    sampler="borderline", **_LION), "preset wisdm"),
     ],
 }
 DATASETS = ("uci_har_official", "wisdm_v1_1_windows")
@@ -100,6 +145,7 @@ PROTOCOLS = {
 #: the draw of the inner protocol's held-out training subjects (fixed across seeds)
 INNER_DRAW, INNER_TEST_SUBJECTS = 123, 5
 #: settings a resumed file must share with this run
+#: (``batch_size`` / ``lr``: None is each estimator's own default, recorded per run)
 RESUME_KEYS = ("max_epochs", "patience", "batch_size", "lr", "valid_size", "quick",
                "diffusion")
 
@@ -156,15 +202,44 @@ def folds(dataset, protocol, data, seed, quick):
 
 
 # -- one run --------------------------------------------------------------------
+class TailValidation:
+    """``train_split`` keeping the last ``n_valid`` windows for validation (the real
+    windows of the validation subjects, after the oversampled training windows)."""
+
+    def __init__(self, n_valid):
+        self.n_valid = n_valid
+
+    def __call__(self, dataset, y=None, groups=None):
+        n = len(dataset)
+        return (dataset.subset(np.arange(n - self.n_valid)),
+                dataset.subset(np.arange(n - self.n_valid, n)))
+
+
 def make_estimator(model, arm_params, settings, seed, device):
+    """The estimator of one run; an arm's parameters override the benchmark's settings
+    (``sampler`` is not an estimator parameter: :func:`fit_run` applies it)."""
     params = copy.deepcopy(arm_params)  # callbacks: one instance per run
+    params.pop("sampler", None)
     if params.get("augmenter") == "diffusion":
         params["augmenter"] = DiffusionAugmenter(**settings["diffusion"], device=device,
                                                  verbose=0)
-    return MODELS[model](
-        max_epochs=settings["max_epochs"], patience=settings["patience"],
-        batch_size=settings["batch_size"], lr=settings["lr"], random_state=seed,
-        device=device, verbose=0, **params)
+    base = {k: settings[k] for k in ("max_epochs", "patience", "batch_size", "lr")
+            if settings[k] is not None}
+    return MODELS[model](**{**base, **params}, random_state=seed, device=device, verbose=0)
+
+
+def fit_run(clf, sampler, X, y, groups, valid, seed):
+    """Fit ``clf`` with its validation split by subject; with a ``sampler``, only the
+    training part of the split is oversampled and the validation stays real windows."""
+    split = WindowValidSplit(valid, random_state=seed)
+    if sampler is None:
+        return clf.set_params(train_split=split).fit(X, y, groups=groups)
+    if sampler != "borderline":
+        raise ValueError(f"unknown sampler {sampler!r}")
+    fit, val = split.split_indices(y, groups)
+    X_fit, y_fit = BorderlineSMOTE(random_state=seed).fit_resample(X[fit], y[fit])
+    clf.set_params(train_split=TailValidation(len(val)))
+    return clf.fit(np.concatenate([X_fit, X[val]]), np.concatenate([y_fit, y[val]]))
 
 
 def run_unit(unit, settings, data_home, device):
@@ -174,10 +249,9 @@ def run_unit(unit, settings, data_home, device):
                                  settings["quick"]) if f[0] == unit["fold"])
     _, tr, te, groups, valid = fold
     clf = make_estimator(unit["model"], unit["params"], settings, unit["seed"], device)
-    clf.set_params(train_split=WindowValidSplit(valid, random_state=unit["seed"]))
     X_tr, y_tr, X_te, y_te = data["X"][tr], data["y"][tr], data["X"][te], data["y"][te]
     t = time.perf_counter()
-    clf.fit(X_tr, y_tr, groups=groups)
+    fit_run(clf, unit["params"].get("sampler"), X_tr, y_tr, groups, valid, unit["seed"])
     sync(device)
     fit_s = time.perf_counter() - t
     t = time.perf_counter()
@@ -201,6 +275,9 @@ def run_unit(unit, settings, data_home, device):
         "n_train": int(len(tr)), "n_test": int(len(te)),
         "params": count_params(module), "macs": count_macs(module, example),
         "epochs_run": len(history) - pre, "pretrain_epochs": pre,
+        "lr": clf.lr, "batch_size": clf.batch_size, "n_fit": int(clf.class_counts_.sum()),
+        "valid_acc_curve": [float(a) for a in history[pre:, "valid_acc"]],
+        "epoch_s": [float(d) for d in durs],
         "s_per_epoch": statistics.median(durs[1:] if len(durs) > 1 else durs),
         "fit_s": fit_s, "predict_windows_per_s": len(te) / predict_s,
         "device": device,
@@ -246,18 +323,24 @@ def summarise(runs, expected_folds):
     return rows
 
 
-def arms_of(model, ladder=False, recipes=False):
-    """The arms of ``model`` a run plans: its defaults, plus the ladder or the recipes."""
-    arms = list(LADDERS[model]) if ladder else [("default", {}, None)]
-    if recipes:
-        arms += [a for a in RECIPES[model] if a[0] not in {b[0] for b in arms}]
+def arms_of(model, ladder=False, recipes=False, optimizers=False):
+    """The arms of ``model`` a run plans: its defaults (unless only --optimizers), plus
+    the ladder, the recipes or the optimizer comparison."""
+    if ladder:
+        arms = list(LADDERS[model])
+    else:
+        arms = [] if optimizers and not recipes else [("default", {}, None)]
+    for flag, table in ((recipes, RECIPES), (optimizers, OPTIMIZERS)):
+        if flag:
+            arms += [a for a in table[model] if a[0] not in {b[0] for b in arms}]
     return arms
 
 
 def ladder_gains(summary, model, arms=None):
     """Paired accuracy gain of each arm over the arm it builds on, per dataset and protocol."""
     out = []
-    arms = LADDERS.get(model, []) + RECIPES.get(model, []) if arms is None else arms
+    if arms is None:
+        arms = LADDERS.get(model, []) + RECIPES.get(model, []) + OPTIMIZERS.get(model, [])
     for arm, _, parent in arms:
         if parent is None:
             continue
@@ -273,7 +356,51 @@ def ladder_gains(summary, model, arms=None):
     return out
 
 
-def tables(summary, gains):
+def seconds_to(curve, epoch_s, target):
+    """Training seconds until the validation accuracy first reaches ``target``."""
+    total = 0.0
+    for acc, dur in zip(curve, epoch_s):
+        total += dur
+        if acc >= target:
+            return total
+    return None
+
+
+def optimizer_times(runs, model):
+    """Per optimizer pair of OPTIMIZERS, paired by (dataset, protocol, seed, fold): the
+    seconds each arm needs to reach the lower of the two best validation accuracies, and
+    the ratio (parent / arm: > 1 means the arm is faster), with seconds per epoch."""
+    by = {(r["model"], r["arm"], r["dataset"], r["protocol"], r["seed"], r["fold"]): r
+          for r in runs if "valid_acc_curve" in r}
+    out = []
+    for arm, _, parent in OPTIMIZERS.get(model, []):
+        if parent is None:
+            continue
+        cells = {}
+        for (m, a, dataset, protocol, seed, fold), r in by.items():
+            p = by.get((m, parent, dataset, protocol, seed, fold))
+            if m != model or a != arm or p is None:
+                continue
+            target = min(max(r["valid_acc_curve"]), max(p["valid_acc_curve"]))
+            t_arm = seconds_to(r["valid_acc_curve"], r["epoch_s"], target)
+            t_par = seconds_to(p["valid_acc_curve"], p["epoch_s"], target)
+            cell = cells.setdefault((dataset, protocol), {k: [] for k in (
+                "target", "s_arm", "s_parent", "speedup", "epoch_s_arm", "epoch_s_parent",
+                "acc_arm", "acc_parent")})
+            for k, v in (("target", target), ("s_arm", t_arm), ("s_parent", t_par),
+                         ("speedup", t_par / t_arm), ("epoch_s_arm", sum(r["epoch_s"]) /
+                         len(r["epoch_s"])), ("epoch_s_parent", sum(p["epoch_s"]) /
+                         len(p["epoch_s"])), ("acc_arm", r["accuracy"]),
+                         ("acc_parent", p["accuracy"])):
+                cell[k].append(v)
+        for (dataset, protocol), cell in sorted(cells.items()):
+            out.append({"model": model, "arm": arm, "parent": parent, "dataset": dataset,
+                        "protocol": protocol, "n_runs": len(cell["target"]),
+                        **{k: mean_std(v) for k, v in cell.items()}})
+    return out
+
+
+def tables(summary, gains, times=()):
     head = ["model", "arm", "dataset", "protocol", "seeds", "accuracy", "F1 macro",
             "F1 weighted", "G-mean", "AUC", "ECE", "params", "MMACs", "s/epoch", "windows/s"]
     rows = []
@@ -291,6 +418,17 @@ def tables(summary, gains):
             ["model", "arm", "over", "dataset", "protocol", "gain", "seeds better"],
             [[g["model"], g["arm"], g["parent"], g["dataset"], g["protocol"],
               fmt(g["gain"]), f"{g['seeds_better']}/{g['n_seeds']}"] for g in gains])
+    if times:
+        text += ("\n\nOptimizers at equal epochs: training seconds to reach the lower of the "
+                 "two runs' best validation accuracy (paired by seed and fold)\n\n")
+        text += markdown_table(
+            ["model", "arm", "over", "dataset", "protocol", "runs", "target valid acc",
+             "s (arm)", "s (over)", "speed-up", "s/epoch (arm)", "s/epoch (over)",
+             "test acc (arm)", "test acc (over)"],
+            [[t["model"], t["arm"], t["parent"], t["dataset"], t["protocol"], t["n_runs"],
+              fmt(t["target"]), fmt(t["s_arm"], 1), fmt(t["s_parent"], 1), fmt(t["speedup"], 2),
+              fmt(t["epoch_s_arm"], 2), fmt(t["epoch_s_parent"], 2), fmt(t["acc_arm"]),
+              fmt(t["acc_parent"])] for t in times])
     return text
 
 
@@ -301,7 +439,8 @@ def plan(args, settings, data_home):
         data = load(dataset, data_home, settings["quick"])
         for protocol in args.protocol:
             for model in args.model:
-                for arm, params, _ in arms_of(model, args.ladder, args.recipes):
+                for arm, params, _ in arms_of(model, args.ladder, args.recipes,
+                                              args.optimizers):
                     for seed in args.seeds:
                         fs = folds(dataset, protocol, data, seed, settings["quick"])
                         expected[(dataset, protocol)] = len(fs)
@@ -323,6 +462,9 @@ def main(argv=None):
     parser.add_argument("--recipes", action="store_true",
                         help="also the recipe variants of each model (RECIPES), to be "
                              "compared on --protocol inner")
+    parser.add_argument("--optimizers", action="store_true",
+                        help="the optimizer comparison of each model at equal epochs "
+                             "(OPTIMIZERS; early stopping off)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="runs trained at once (processes sharing the device)")
     parser.add_argument("--time-budget", type=float, default=None,
@@ -330,8 +472,10 @@ def main(argv=None):
                              "finished; --resume continues)")
     parser.add_argument("--max-epochs", type=int, default=60)
     parser.add_argument("--patience", type=int, default=10)
-    parser.add_argument("--batch-size", type=int, default=64)
-    parser.add_argument("--lr", type=float, default=1e-3)
+    parser.add_argument("--batch-size", type=int, default=None,
+                        help="default: each estimator's own (64; MAG-Res2Net 256)")
+    parser.add_argument("--lr", type=float, default=None,
+                        help="default: each estimator's own (1e-3; MAG-Res2Net 5e-3)")
     parser.add_argument("--diffusion-iter", type=int, default=3000,
                         help="training steps of the diffusion model of the pre-training arm")
     parser.add_argument("--quick", action="store_true",
@@ -349,6 +493,9 @@ def main(argv=None):
         parser.error(f"--ladder: models with a ladder are {list(LADDERS)}")
     if args.recipes and not all(m in RECIPES for m in args.model):
         parser.error(f"--recipes: models with recipe variants are {list(RECIPES)}")
+    if args.optimizers and not all(m in OPTIMIZERS for m in args.model):
+        parser.error(f"--optimizers: models with an optimizer comparison are "
+                     f"{list(OPTIMIZERS)}")
     data_home = args.data_home or os.environ.get("SKLEARN_HAR_DATA")
     settings = {
         "max_epochs": 2 if args.quick else args.max_epochs, "patience": args.patience,
@@ -395,12 +542,13 @@ def main(argv=None):
               f"({time.perf_counter() - start:.0f} s)", flush=True)
         summary = summarise(runs, expected)
         gains = [g for m in args.model for g in ladder_gains(summary, m)]
+        times = [t for m in args.model for t in optimizer_times(runs, m)]
         save(name, {"settings": settings, "protocols": PROTOCOLS, "jobs": args.jobs,
                     "torch": info, "runs": runs,
                     "summary": [{"model": k[0], "arm": k[1], "dataset": k[2], "protocol": k[3],
                                  **v} for k, v in summary.items()],
-                    "ladder": gains},
-             tables(summary, gains) + f"\n\n{args.jobs} run(s) at a time on {args.device}"
+                    "ladder": gains, "optimizers": times},
+             tables(summary, gains, times) + f"\n\n{args.jobs} run(s) at a time on {args.device}"
              + (f" ({info['gpu']})" if info["gpu"] else "") + ": timings compare models "
              "within this file.", update_results=args.update_results, run=run)
 

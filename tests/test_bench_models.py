@@ -151,3 +151,86 @@ def test_resume_over_another_protocol(bench):
     latest = sorted((BENCHMARKS / "results").glob("models_resume_test.run-*.json"))[-1]
     result = json.loads(latest.read_text())
     assert {s["protocol"] for s in result["summary"]} == {"leaky", "subject"}
+
+
+def test_optimizer_and_recipe_arms_are_paired(bench):
+    for table in (bench.OPTIMIZERS, bench.RECIPES):
+        for model, arms in table.items():
+            assert model in bench.MODELS
+            names = [a[0] for a in bench.arms_of(model, recipes=table is bench.RECIPES,
+                                                 optimizers=table is bench.OPTIMIZERS)]
+            for arm, _, parent in arms:
+                assert parent is None or parent in names[:names.index(arm)], (model, arm)
+    # --optimizers alone plans the comparison only, every arm without early stopping
+    arms = bench.arms_of("mag_res2net", optimizers=True)
+    assert [a[0] for a in arms] == [a[0] for a in bench.OPTIMIZERS["mag_res2net"]]
+    assert all(params["patience"] is None for _, params, _ in arms)
+
+
+def test_arm_parameters_override_the_settings_and_none_keeps_the_model_default(bench):
+    settings = {"max_epochs": 5, "patience": 3, "batch_size": None, "lr": None}
+    mag = bench.make_estimator("mag_res2net", {}, settings, 0, "cpu")
+    assert (mag.batch_size, mag.lr, mag.max_epochs, mag.patience) == (256, 5e-3, 5, 3)
+    assert bench.make_estimator("cnn", {}, settings, 0, "cpu").batch_size == 64
+    lion = dict((a[0], a[1]) for a in bench.OPTIMIZERS["mag_res2net"])["Lion"]
+    clf = bench.make_estimator("mag_res2net", lion, {**settings, "lr": 1e-3}, 0, "cpu")
+    assert (clf.optimizer, clf.lr, clf.batch_size, clf.patience) == (bench.Lion, 3e-3, 2048,
+                                                                      None)
+    smote = dict((a[0], a[1]) for a in bench.LADDERS["mag_res2net"])["+both"]
+    assert "sampler" not in bench.make_estimator("mag_res2net", smote, settings, 0,
+                                                 "cpu").get_params()
+
+
+class _Recorder:
+    """Stands in for a classifier: records what fit_run hands it."""
+
+    def set_params(self, **params):
+        self.params = params
+        return self
+
+    def fit(self, X, y, groups=None):
+        self.X, self.y, self.groups = X, y, groups
+        return self
+
+
+def test_oversampling_touches_the_training_subjects_only(bench):
+    rng = np.random.default_rng(0)
+    n = 240
+    y = np.r_[np.zeros(200, int), np.ones(40, int)]  # imbalanced: SMOTE adds class 1
+    X = (rng.normal(size=(n, 3, 16)) + y[:, None, None]).astype(np.float32)
+    groups = np.arange(n) % 8
+    plain = bench.fit_run(_Recorder(), None, X, y, groups, 0.25, 0)
+    assert plain.X is X and plain.groups is groups
+    assert isinstance(plain.params["train_split"], bench.WindowValidSplit)
+    rec = bench.fit_run(_Recorder(), "borderline", X, y, groups, 0.25, 0)
+    fit, val = bench.WindowValidSplit(0.25, random_state=0).split_indices(y, groups)
+    split = rec.params["train_split"]
+    assert split.n_valid == len(val) and len(rec.X) > n  # windows were added ...
+    np.testing.assert_array_equal(rec.X[-len(val):], X[val])  # ... and validation is real
+    np.testing.assert_array_equal(rec.y[-len(val):], y[val])
+    n_fit = len(rec.X) - len(val)
+    assert np.bincount(rec.y[:n_fit])[1] > np.bincount(y[fit])[1]
+    from sklearn_har.classifiers import WindowDataset
+
+    train, valid = split(WindowDataset(rec.X, rec.y))
+    assert len(train) == n_fit and len(valid) == len(val)
+    with pytest.raises(ValueError, match="unknown sampler 'smote'"):
+        bench.fit_run(_Recorder(), "smote", X, y, groups, 0.25, 0)
+
+
+def test_seconds_to_a_validation_accuracy_and_paired_speed_up(bench):
+    assert bench.seconds_to([0.5, 0.8, 0.9], [1.0, 2.0, 4.0], 0.8) == 3.0
+    assert bench.seconds_to([0.5, 0.6], [1.0, 1.0], 0.9) is None
+
+    def run(arm, curve, epoch_s, seed=0):
+        return {"model": "mag_res2net", "arm": arm, "dataset": "d", "protocol": "subject",
+                "seed": seed, "fold": "f0", "accuracy": curve[-1], "valid_acc_curve": curve,
+                "epoch_s": epoch_s}
+
+    runs = [run("AdamW", [0.6, 0.8, 0.9], [2.0, 2.0, 2.0]),
+            run("Lion", [0.7, 0.85], [1.0, 1.0])]
+    [t] = bench.optimizer_times(runs, "mag_res2net")
+    # target: the lower best (0.85); AdamW reaches it at epoch 3 (6 s), Lion at 2 (2 s)
+    assert (t["arm"], t["parent"], t["n_runs"]) == ("Lion", "AdamW", 1)
+    assert t["target"]["mean"] == 0.85 and t["s_arm"]["mean"] == 2.0
+    assert t["s_parent"]["mean"] == 6.0 and t["speedup"]["mean"] == 3.0

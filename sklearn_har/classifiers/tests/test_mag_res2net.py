@@ -1,7 +1,5 @@
 """MAGRes2NetClassifier: the center-loss recipe, its optimizer groups, Table 8's switches, searches."""
 
-import pickle
-
 import numpy as np
 import pytest
 import torch
@@ -87,15 +85,6 @@ def test_table_8_rows_are_set_params(windows, params, present, absent):
     clf = MAGRes2NetClassifier(**{**TINY, "max_epochs": 1}).set_params(**params).fit(X, y)
     kinds = {type(m) for m in clf.module_.modules()}
     assert all(k in kinds for k in present) and not any(k in kinds for k in absent)
-
-
-def test_same_random_state_same_predictions_and_pickle(windows):
-    X, y, groups = windows
-    a = MAGRes2NetClassifier(**TINY, random_state=3).fit(X, y, groups=groups)
-    b = MAGRes2NetClassifier(**TINY, random_state=3).fit(X, y, groups=groups)
-    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
-    c = pickle.loads(pickle.dumps(a))
-    np.testing.assert_array_equal(c.predict_proba(X), a.predict_proba(X))
 
 
 def test_bad_center_lr_is_named(windows):

@@ -82,13 +82,11 @@ def test_ablation_switches_are_set_params(windows):
     assert sum(p.numel() for p in clf.module_.parameters()) < n_full
 
 
-def test_same_random_state_same_predictions_and_pickle(windows):
+def test_pickle_keeps_the_adaptive_loss_weights(windows):
+    # seeding and exact pickle predictions: test_seeding.py
     X, y, groups = windows
     a = USADClassifier(**TINY, random_state=3).fit(X, y, groups=groups)
-    b = USADClassifier(**TINY, random_state=3).fit(X, y, groups=groups)
-    np.testing.assert_array_equal(a.predict_proba(X), b.predict_proba(X))
     c = pickle.loads(pickle.dumps(a))
-    np.testing.assert_array_equal(c.predict_proba(X), a.predict_proba(X))
     assert _named(c, "adaptive_loss").weights_ == _named(a, "adaptive_loss").weights_
 
 

@@ -3,8 +3,12 @@
 Blocks take layer types as arguments (``norm_layer=``, ``act_layer=``), as timm's do.
 """
 
+from .class_token_encoder import ClassTokenEncoder
 from .conv_bn_act import ConvBnAct, create_act
+from .drop_path import DropPath
 from .eca import EfficientChannelAttention, eca_kernel_size
+from .layer_scale import LayerScale
+from .lsr import LSRBlock, LSRDownsample
 from .res2net import Res2NetBottleneck, create_channel_attention
 from .spatial_attn import SpatialAttention
 from .split_attn import SplitAttention, radix_softmax
@@ -12,8 +16,13 @@ from .split_gate import SplitGate
 from .squeeze_excite import SqueezeExcite
 
 __all__ = [
+    "ClassTokenEncoder",
     "ConvBnAct",
+    "DropPath",
     "EfficientChannelAttention",
+    "LSRBlock",
+    "LSRDownsample",
+    "LayerScale",
     "Res2NetBottleneck",
     "SpatialAttention",
     "SplitAttention",

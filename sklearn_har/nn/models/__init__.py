@@ -6,11 +6,13 @@ Importing this package registers every family (one file each).
 from ._registry import ModelInfo, create_model, get_model_info, list_models, register_model
 from .cnn1d import CNN1D
 from .mag_res2net import MAGRes2Net
+from .umsnet import UMSNet
 from .usad import USADNet
 
 __all__ = [
     "CNN1D",
     "MAGRes2Net",
+    "UMSNet",
     "USADNet",
     "ModelInfo",
     "create_model",

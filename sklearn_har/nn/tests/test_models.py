@@ -13,9 +13,11 @@ MODELS = list_models()
 N_CLASSES = 5
 
 
-def _build(name, n_channels, seed=0):
+def _build(name, n_channels, seed=0, length=None):
+    """A fixed-length network (``ModelInfo.fixed_length``) is built for ``length``."""
     torch.manual_seed(seed)
-    return create_model(name, n_channels=n_channels, n_classes=N_CLASSES)
+    kwargs = {"n_timesteps": length} if get_model_info(name).fixed_length and length else {}
+    return create_model(name, n_channels=n_channels, n_classes=N_CLASSES, **kwargs)
 
 
 def test_every_family_is_registered():
@@ -38,9 +40,9 @@ def test_metadata_is_complete(name):
 
 @pytest.mark.parametrize("name", MODELS)
 @pytest.mark.parametrize("n_channels", [1, 3, 9])
-@pytest.mark.parametrize("length", [24, 128])
+@pytest.mark.parametrize("length", [24, 120])
 def test_output_shapes(name, n_channels, length):
-    net = _build(name, n_channels).eval()
+    net = _build(name, n_channels, length=length).eval()
     x = torch.randn(2, n_channels, length)
     with torch.no_grad():
         logits = net(x)
@@ -62,8 +64,8 @@ def test_wrong_channel_count_says_what_was_expected(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_backward_reaches_every_parameter(name):
-    net = _build(name, 3).train()
-    x = torch.randn(4, 3, 64)
+    net = _build(name, 3, length=60).train()
+    x = torch.randn(4, 3, 60)
     logits, features = net(x, return_features=True)
     loss = F.cross_entropy(logits, torch.tensor([0, 1, 2, 3])) + features.pow(2).mean()
     loss.backward()
@@ -75,8 +77,8 @@ def test_backward_reaches_every_parameter(name):
 
 @pytest.mark.parametrize("name", MODELS)
 def test_same_seed_same_network_and_outputs(name):
-    a, b = _build(name, 3, seed=7), _build(name, 3, seed=7)
-    c = _build(name, 3, seed=8)
+    a, b = _build(name, 3, seed=7, length=48), _build(name, 3, seed=7, length=48)
+    c = _build(name, 3, seed=8, length=48)
     for (ka, va), (kb, vb) in zip(a.state_dict().items(), b.state_dict().items()):
         assert ka == kb and torch.equal(va, vb)
     pairs = zip(a.state_dict().values(), c.state_dict().values())
@@ -95,8 +97,8 @@ def test_torch_export_matches_eager(name):
     # A network registered with exportable=False states why in export_notes; only then
     # is a tracing failure a skip rather than an error.
     info = get_model_info(name)
-    net = _build(name, 3).eval()
-    x = torch.randn(2, 3, 64)
+    net = _build(name, 3, length=60).eval()
+    x = torch.randn(2, 3, 60)
     try:
         ep = torch.export.export(net, (x,))
     except (NotImplementedError, torch._dynamo.exc.Unsupported, torch._dynamo.exc.UserError) as exc:

@@ -23,6 +23,7 @@ _LAZY = {
     "CNNClassifier": ".classifiers",
     "MAGRes2NetClassifier": ".classifiers",
     "NeuralWindowClassifier": ".classifiers",
+    "UMSNetClassifier": ".classifiers",
     "USADClassifier": ".classifiers",
 }
 
@@ -37,6 +38,7 @@ __all__ = [
     "CNNClassifier",
     "MAGRes2NetClassifier",
     "NeuralWindowClassifier",
+    "UMSNetClassifier",
     "USADClassifier",
     "__version__",
 ]

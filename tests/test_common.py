@@ -20,6 +20,7 @@ EXPECTED_FAILED_CHECKS = {
     "CNNClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "MAGRes2NetClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "NeuralWindowClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
+    "UMSNetClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "USADClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "WindowSegmenter": {
         "check_transformer_general": _SEGMENTER,
@@ -51,6 +52,12 @@ INSTANCES = {
     "NeuralWindowClassifier": [sklearn_har.NeuralWindowClassifier(
         CNN1D, criterion=SmoothFocalCELoss, module__channels=(8,), max_epochs=10,
         lr=0.03, batch_size=32, verbose=0, random_state=0)],
+    # the checks' windows are short (a few steps): one slice, tiny modules
+    "UMSNetClassifier": [sklearn_har.UMSNetClassifier(
+        module__n_slices=1, module__sensor_depths=(1,), module__fusion_depths=(1,),
+        module__transformer_depth=1, module__sensor_width=4, module__fusion_width=8,
+        module__dim=16, module__heads=2, max_epochs=10, lr=0.03, batch_size=32, verbose=0,
+        random_state=0)],
     # the adaptive compound loss and a tiny network (one stage, two branches)
     "USADClassifier": [sklearn_har.USADClassifier(
         module__stem_width=8, module__widths=(8,), module__depths=(1,),

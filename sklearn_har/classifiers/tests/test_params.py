@@ -11,6 +11,7 @@ from sklearn_har.classifiers import (
     CNNClassifier,
     MAGRes2NetClassifier,
     NeuralWindowClassifier,
+    UMSNetClassifier,
     USADClassifier,
     WindowValidSplit,
 )
@@ -33,6 +34,7 @@ def test_cnn_classifier_only_sets_its_module_and_keeps_the_base_parameters():
 @pytest.mark.parametrize("cls, names", [
     (NeuralWindowClassifier, _SHARED),
     (CNNClassifier, _SHARED),
+    (UMSNetClassifier, _SHARED),
     # USAD documents its own criterion default, and the pre-training parameters
     (USADClassifier, [n for n in _PARAMS if n != "criterion"]),
     # MAG-Res2Net documents its own criterion, lr and batch size (the paper's recipe)

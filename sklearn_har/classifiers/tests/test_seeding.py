@@ -6,7 +6,7 @@ import pickle
 import numpy as np
 import pytest
 
-from sklearn_har.classifiers import MAGRes2NetClassifier, USADClassifier
+from sklearn_har.classifiers import MAGRes2NetClassifier, UMSNetClassifier, USADClassifier
 from sklearn_har.datasets import make_har_windows
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_har.exceptions.DivergenceWarning")
@@ -16,6 +16,9 @@ TINY = {
                          module__kernels=(3, 5)),
     MAGRes2NetClassifier: dict(module__depths=(1, 1), module__base_width=4, module__width=4,
                                module__stem_width=8),
+    UMSNetClassifier: dict(module__n_slices=4, module__sensor_depths=(1, 1),
+                           module__fusion_depths=(1, 1), module__sensor_width=4,
+                           module__fusion_width=4, module__dim=16, module__heads=2),
 }
 
 

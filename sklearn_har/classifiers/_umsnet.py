@@ -13,7 +13,8 @@ class UMSNetClassifier(NeuralWindowClassifier):
     time slices.
 
     The network (:class:`~sklearn_har.nn.models.UMSNet`) cuts each window into
-    ``module__n_slices`` slices (the paper's ``K``: 6, 12 or 24; it must divide
+    ``module__n_slices`` slices (the paper's ``K``: 6, 12 or 24; default: the largest
+    divisor of the window length up to 8; it must divide
     the window length, and an error lists the counts that do), extracts each
     sensor's features per slice with lightweight sensor residual (LSR) blocks
     (depthwise convolution, one norm, an inverted bottleneck with one GELU,

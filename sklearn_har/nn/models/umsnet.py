@@ -76,8 +76,10 @@ class UMSNet(WindowNet):
     variant : {"A", "B", "C"}, default="A"
         Depths of Table 1; ``sensor_depths``, ``fusion_depths`` and
         ``transformer_depth`` override them.
-    n_slices : int, default=6
-        ``K``: the slices the Transformer attends over (the paper's 6 / 12 / 24).
+    n_slices : int or "auto", default="auto"
+        ``K``: the slices the Transformer attends over (the paper's 6 / 12 / 24:
+        slices of 0.25 s in windows of 1.5 / 3 / 6 s). ``"auto"``: the largest
+        divisor of the window length up to 8 (8 for 128 steps, 6 for 90).
     sensor_groups : tuple of int or None, default=None
         Channels of each sensor, in channel order (e.g. ``(3, 3, 3)`` for UCI-HAR's
         body_acc / body_gyro / total_acc); they must add up to ``n_channels``.
@@ -112,7 +114,7 @@ class UMSNet(WindowNet):
     ((2, 5), (2, 32))
     """
 
-    def __init__(self, n_channels, n_classes, n_timesteps, variant="A", *, n_slices=6,
+    def __init__(self, n_channels, n_classes, n_timesteps, variant="A", *, n_slices="auto",
                  sensor_groups=None, sensor_depths=None, fusion_depths=None,
                  transformer_depth=None, sensor_width=8, fusion_width=16, dim=192, heads=6,
                  drop_path_rate=0.1, layer_scale_init=1e-6, dropout=0.1):
@@ -126,6 +128,9 @@ class UMSNet(WindowNet):
                            ("transformer_depth", transformer_depth)):
             if value is not None:
                 cfg[key] = value
+        if n_slices == "auto" and not isinstance(n_timesteps, bool) and \
+                isinstance(n_timesteps, int) and n_timesteps >= 1:
+            n_slices = max(k for k in range(1, 9) if n_timesteps % k == 0)
         ints = [("n_channels", n_channels), ("n_classes", n_classes),
                 ("n_timesteps", n_timesteps), ("n_slices", n_slices),
                 ("sensor_width", sensor_width), ("fusion_width", fusion_width),

@@ -98,3 +98,8 @@ def test_a_window_of_another_length_is_refused():
     net = UMSNet(3, 4, 48, n_slices=6, **TINY)
     with pytest.raises(ValueError, match="built for windows of 48 steps .6 slices of 8.. Got 60"):
         net(torch.zeros(2, 3, 60))
+
+
+@pytest.mark.parametrize("T, K", [(128, 8), (90, 6), (120, 8), (7, 7), (11, 1), (100, 5)])
+def test_auto_slices_are_the_largest_divisor_up_to_8(T, K):
+    assert UMSNet(3, 4, T, **TINY).n_slices == K

@@ -214,6 +214,16 @@ class WindowValidSplit:
                 )
                 # few subjects: hold out one of them
                 n_folds = min(n_folds, n_groups)
+                largest = np.unique(y, return_counts=True)[1].max()
+            if self.stratified and largest < n_folds:
+                warnings.warn(
+                    f"A stratified group validation split is impossible here (every class "
+                    f"has fewer windows than the {n_folds} folds it needs; the largest has "
+                    f"{largest}): the split is by group, not stratified.",
+                    UserWarning,
+                    stacklevel=3,
+                )
+            elif self.stratified:
                 cv = StratifiedGroupKFold(
                     n_splits=n_folds, shuffle=True,
                     random_state=rs.randint(np.iinfo(np.int32).max),

@@ -434,3 +434,20 @@ def test_pipeline_passes_the_window_groups_to_the_internal_split():
     users_valid = set(valid.X[:, marker, 0].numpy().round().astype(int))
     assert users_train and users_valid and not users_train & users_valid
     assert pipe.predict(X).shape == (len(X),)
+
+
+def test_group_split_with_many_classes_and_few_windows_each():
+    # 27 classes of 3 windows, 6 subjects: no stratified 5-fold group split exists; the
+    # split is by group (with a warning) instead of scikit-learn's ValueError
+    y = np.repeat(np.arange(27), 3)
+    groups = np.arange(81) % 6
+    with pytest.warns(UserWarning, match="largest has 3.*by group, not stratified"):
+        train, valid = WindowValidSplit(0.2, random_state=0).split_indices(y, groups)
+    assert not set(groups[train]) & set(groups[valid]) and len(train) + len(valid) == 81
+    # one rare class among large ones stays stratified (no warning)
+    y = np.r_[np.repeat([0, 1], 40), [2, 2]]
+    groups = np.arange(82) % 10
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        train, valid = WindowValidSplit(0.2, random_state=0).split_indices(y, groups)
+    assert not set(groups[train]) & set(groups[valid])

@@ -57,6 +57,7 @@ from sklearn_har.callbacks import WeightAveraging
 from sklearn_har.classifiers import (
     CNNClassifier,
     MAGRes2NetClassifier,
+    UMSNetClassifier,
     USADClassifier,
     WindowValidSplit,
 )
@@ -72,6 +73,7 @@ MODELS = {
     "cnn": CNNClassifier,
     "usad": USADClassifier,
     "mag_res2net": MAGRes2NetClassifier,
+    "umsnet": UMSNetClassifier,
 }
 #: seed 002's Lion setting (Table 6, WISDM)
 _LION = dict(optimizer=Lion, lr=3e-3, batch_size=2048)
@@ -132,10 +134,25 @@ RECIPES = {
                                     sampler="borderline", **_LION), "preset wisdm"),
     ],
 }
-DATASETS = ("uci_har_official", "wisdm_v1_1_windows")
+#: seed 004's variants (Table 1) x slice counts K (Tables 2 and 4) (--grid): each K
+#: paired with K = 6 of its variant, variants B and C with A at the same K
+GRIDS = {
+    "umsnet": [
+        (f"{v} K={k}", dict(module__variant=v, module__n_slices=k),
+         None if (v, k) == ("A", 6) else f"A K={k}" if k == 6 or v != "A" else "A K=6")
+        for v in "ABC" for k in (6, 12, 24)
+    ],
+}
+DATASETS = ("uci_har_official", "wisdm_v1_1_windows", "utd_mhad_inertial")
+#: datasets whose subject protocol is leave-one-subject-out (few subjects, as seed 004)
+LOSO = ("utd_mhad_inertial",)
+#: UTD-MHAD: each recording (one action, 107-326 samples at 50 Hz) resampled to this
+#: length, one window per recording (divisible by K = 6, 12 and 24)
+UTD_LENGTH = 96
 PROTOCOLS = {
     "subject": "train and test subjects disjoint (the official split; GroupKFold(5) by "
-               "subject where there is none); validation split by subject",
+               "subject where there is none; leave-one-subject-out on UTD-MHAD); "
+               "validation split by subject",
     "leaky": "LEAKY (the seeds' protocol): windows split at random 60/20/20 "
              "(train / validation / test), so every subject is on both sides",
     "inner": "model selection without the test subjects: the official training subjects "
@@ -157,17 +174,37 @@ _CACHE = {}
 def load(dataset, data_home, quick):
     key = (dataset, data_home, quick)
     if key not in _CACHE:
-        data = load_benchmark(dataset, data_home=data_home)
-        X, y = np.asarray(data.data, dtype=np.float32), np.asarray(data.target)
-        out = {"X": X, "y": y, "subject": np.asarray(data.subject),
-               "class_names": [str(c) for c in data.target_names]}
+        data = load_benchmark(dataset, data_home=data_home, as_frame=False)
+        if data.kind == "stream":
+            out = recordings_as_windows(data, UTD_LENGTH)
+        else:
+            X, y = np.asarray(data.data, dtype=np.float32), np.asarray(data.target)
+            out = {"X": X, "y": y, "subject": np.asarray(data.subject),
+                   "class_names": [str(c) for c in data.target_names]}
         if "split" in data:
             out["split"] = np.asarray(data.split)
         if quick:  # every 10th window (at most 1500): same subjects, same classes
-            keep = np.arange(0, len(y), 10)[:1500]
+            keep = np.arange(0, len(out["y"]), 10)[:1500]
             out = {k: (v[keep] if isinstance(v, np.ndarray) else v) for k, v in out.items()}
         _CACHE[key] = out
     return _CACHE[key]
+
+
+def recordings_as_windows(data, length):
+    """One window per recording of a stream dataset, each channel linearly resampled to
+    ``length`` steps (whole-sequence classification, as UTD-MHAD is usually evaluated)."""
+    n_ch = len(data.channel_names)
+    table, rec = np.asarray(data.data)[:, :n_ch], np.asarray(data.recording)
+    ids = np.unique(rec)
+    X = np.empty((len(ids), n_ch, length), dtype=np.float32)
+    y, subject = np.empty(len(ids), dtype=np.asarray(data.target).dtype), np.empty(len(ids))
+    for i, r in enumerate(ids):
+        rows = np.flatnonzero(rec == r)
+        t = np.linspace(0, len(rows) - 1, length)
+        X[i] = [np.interp(t, np.arange(len(rows)), table[rows, c]) for c in range(n_ch)]
+        y[i], subject[i] = np.asarray(data.target)[rows[0]], np.asarray(data.subject)[rows[0]]
+    return {"X": X, "y": y, "subject": subject.astype(int),
+            "class_names": [str(c) for c in data.target_names]}
 
 
 def folds(dataset, protocol, data, seed, quick):
@@ -194,6 +231,14 @@ def folds(dataset, protocol, data, seed, quick):
         return [("official", np.flatnonzero(train), np.flatnonzero(~train),
                  data["subject"][train], 0.2)]
     out = []
+    if dataset in LOSO:
+        for subject in np.unique(data["subject"]):
+            te = np.flatnonzero(data["subject"] == subject)
+            tr = np.flatnonzero(data["subject"] != subject)
+            out.append((f"loso{subject}", tr, te, data["subject"][tr], 0.2))
+            if quick:
+                break
+        return out
     for k, (tr, te) in enumerate(GroupKFold(5).split(data["X"], data["y"], data["subject"])):
         out.append((f"fold{k}", tr, te, data["subject"][tr], 0.2))
         if quick:
@@ -323,14 +368,14 @@ def summarise(runs, expected_folds):
     return rows
 
 
-def arms_of(model, ladder=False, recipes=False, optimizers=False):
-    """The arms of ``model`` a run plans: its defaults (unless only --optimizers), plus
-    the ladder, the recipes or the optimizer comparison."""
+def arms_of(model, ladder=False, recipes=False, optimizers=False, grid=False):
+    """The arms of ``model`` a run plans: its defaults (unless only --optimizers or
+    --grid), plus the ladder, the recipes, the optimizer comparison or the grid."""
     if ladder:
         arms = list(LADDERS[model])
     else:
-        arms = [] if optimizers and not recipes else [("default", {}, None)]
-    for flag, table in ((recipes, RECIPES), (optimizers, OPTIMIZERS)):
+        arms = [] if (optimizers or grid) and not recipes else [("default", {}, None)]
+    for flag, table in ((recipes, RECIPES), (optimizers, OPTIMIZERS), (grid, GRIDS)):
         if flag:
             arms += [a for a in table[model] if a[0] not in {b[0] for b in arms}]
     return arms
@@ -340,7 +385,7 @@ def ladder_gains(summary, model, arms=None):
     """Paired accuracy gain of each arm over the arm it builds on, per dataset and protocol."""
     out = []
     if arms is None:
-        arms = LADDERS.get(model, []) + RECIPES.get(model, []) + OPTIMIZERS.get(model, [])
+        arms = [a for t in (LADDERS, RECIPES, OPTIMIZERS, GRIDS) for a in t.get(model, [])]
     for arm, _, parent in arms:
         if parent is None:
             continue
@@ -438,9 +483,12 @@ def plan(args, settings, data_home):
     for dataset in args.dataset:
         data = load(dataset, data_home, settings["quick"])
         for protocol in args.protocol:
+            if protocol == "inner" and "split" not in data:
+                print(f"--protocol inner: {dataset} has no official split; skipped", flush=True)
+                continue
             for model in args.model:
                 for arm, params, _ in arms_of(model, args.ladder, args.recipes,
-                                              args.optimizers):
+                                              args.optimizers, args.grid):
                     for seed in args.seeds:
                         fs = folds(dataset, protocol, data, seed, settings["quick"])
                         expected[(dataset, protocol)] = len(fs)
@@ -454,7 +502,8 @@ def main(argv=None):
     parser.add_argument("--model", type=lambda t: t.split(","), default=list(MODELS),
                         help=f"comma list among {list(MODELS)}")
     parser.add_argument("--dataset", type=lambda t: t.split(","), default=list(DATASETS))
-    parser.add_argument("--protocol", type=lambda t: t.split(","), default=list(PROTOCOLS))
+    parser.add_argument("--protocol", type=lambda t: t.split(","), default=["subject", "leaky"],
+                        help=f"comma list among {list(PROTOCOLS)}")
     parser.add_argument("--seeds", type=ints_arg, default=[0, 1, 2])
     parser.add_argument("--device", default="cuda" if torch.cuda.is_available() else "cpu")
     parser.add_argument("--ladder", action="store_true",
@@ -465,6 +514,9 @@ def main(argv=None):
     parser.add_argument("--optimizers", action="store_true",
                         help="the optimizer comparison of each model at equal epochs "
                              "(OPTIMIZERS; early stopping off)")
+    parser.add_argument("--grid", action="store_true",
+                        help="the variant x setting grid of each model (GRIDS: UMSNet's "
+                             "variants A/B/C x K in 6, 12, 24)")
     parser.add_argument("--jobs", type=int, default=1,
                         help="runs trained at once (processes sharing the device)")
     parser.add_argument("--time-budget", type=float, default=None,
@@ -493,6 +545,8 @@ def main(argv=None):
         parser.error(f"--ladder: models with a ladder are {list(LADDERS)}")
     if args.recipes and not all(m in RECIPES for m in args.model):
         parser.error(f"--recipes: models with recipe variants are {list(RECIPES)}")
+    if args.grid and not all(m in GRIDS for m in args.model):
+        parser.error(f"--grid: models with a grid are {list(GRIDS)}")
     if args.optimizers and not all(m in OPTIMIZERS for m in args.model):
         parser.error(f"--optimizers: models with an optimizer comparison are "
                      f"{list(OPTIMIZERS)}")

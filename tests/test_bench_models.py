@@ -234,3 +234,39 @@ def test_seconds_to_a_validation_accuracy_and_paired_speed_up(bench):
     assert (t["arm"], t["parent"], t["n_runs"]) == ("Lion", "AdamW", 1)
     assert t["target"]["mean"] == 0.85 and t["s_arm"]["mean"] == 2.0
     assert t["s_parent"]["mean"] == 6.0 and t["speedup"]["mean"] == 3.0
+
+
+def test_loso_protocol_holds_out_one_subject_per_fold(bench):
+    data = _data(n=80, n_subjects=8)
+    fs = bench.folds("utd_mhad_inertial", "subject", data, 0, False)
+    assert [f[0] for f in fs] == [f"loso{s}" for s in range(8)]
+    for name, tr, te, groups, valid in fs:
+        assert set(data["subject"][te]) == {int(name[4:])}
+        assert not set(data["subject"][tr]) & set(data["subject"][te])
+        assert np.array_equal(groups, data["subject"][tr]) and valid == 0.2
+
+
+def test_recordings_become_one_resampled_window_each(bench):
+    from sklearn.utils import Bunch
+
+    lengths = [107, 326, 200]
+    rec = np.repeat(np.arange(3), lengths)
+    ramp = np.concatenate([np.linspace(0, 1, n) for n in lengths])
+    table = np.column_stack([ramp, -ramp, rec, rec]).astype(np.float32)  # 2 channels + 2 ids
+    data = Bunch(data=table, recording=rec, subject=np.repeat([4, 5, 6], lengths),
+                 target=np.repeat([2, 0, 1], lengths), target_names=["a", "b", "c"],
+                 channel_names=["x", "y"])
+    out = bench.recordings_as_windows(data, 96)
+    assert out["X"].shape == (3, 2, 96)
+    np.testing.assert_allclose(out["X"][:, 0, [0, -1]], [[0, 1]] * 3, atol=1e-6)
+    np.testing.assert_allclose(out["X"][:, 1], -out["X"][:, 0])
+    assert out["y"].tolist() == [2, 0, 1] and out["subject"].tolist() == [4, 5, 6]
+
+
+def test_umsnet_grid_pairs_variants_at_equal_slices(bench):
+    arms = bench.arms_of("umsnet", grid=True)
+    assert len(arms) == 9 and arms[0][0] == "A K=6" and arms[0][2] is None
+    parents = {a: p for a, _, p in arms}
+    assert parents["A K=24"] == "A K=6" and parents["C K=12"] == "A K=12"
+    params = dict((a, p) for a, p, _ in arms)["B K=24"]
+    assert params == {"module__variant": "B", "module__n_slices": 24}

@@ -4,7 +4,7 @@ import pytest
 import torch
 from torch import nn
 
-from sklearn_har.nn import CNN1D, create_model, list_models
+from sklearn_har.nn import CNN1D, create_model, get_model_info, list_models
 from sklearn_har.nn.profile import count_macs, count_params, peak_activation_bytes
 
 
@@ -150,7 +150,8 @@ def test_peak_activation_counts_the_attention_scores():
 
 @pytest.mark.parametrize("name", list_models())
 def test_every_registered_model_can_be_profiled(name):
-    net = create_model(name, n_channels=3, n_classes=4)
+    fixed = {"n_timesteps": 64} if get_model_info(name).fixed_length else {}
+    net = create_model(name, n_channels=3, n_classes=4, **fixed)
     x = torch.zeros(1, 3, 64)
     assert count_params(net) > 0
     assert count_macs(net, x) > 0

@@ -7,7 +7,7 @@ A network subclasses :class:`WindowNet`, builds its body, calls
 
 from torch import nn
 
-__all__ = ["WindowNet", "check_positive_int"]
+__all__ = ["WindowNet", "check_positive_int", "preset_config"]
 
 
 def check_positive_int(value, name, owner):
@@ -17,6 +17,17 @@ def check_positive_int(value, name, owner):
             f"The '{name}' parameter of {owner} must be an int >= 1. Got {value!r} instead."
         )
     return value
+
+
+def preset_config(presets, name, owner, param="preset", **overrides):
+    """The settings of preset ``name`` of ``presets``, with the ``overrides`` that are not
+    None; a ValueError naming ``param`` and the presets for an unknown name."""
+    if name not in presets:
+        raise ValueError(f"The '{param}' parameter of {owner} must be one of "
+                         f"{sorted(presets)}. Got {name!r} instead.")
+    cfg = dict(presets[name])
+    cfg.update({key: value for key, value in overrides.items() if value is not None})
+    return cfg
 
 
 class WindowNet(nn.Module):

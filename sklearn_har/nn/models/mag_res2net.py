@@ -19,7 +19,7 @@ from torch import nn
 
 from ..layers import ConvBnAct, Res2NetBottleneck
 from ..layers.res2net import ATTENTIONS
-from ._base import WindowNet, check_positive_int
+from ._base import WindowNet, check_positive_int, preset_config
 from ._registry import register_model
 
 __all__ = ["MAGRes2Net", "PRESETS"]
@@ -27,8 +27,8 @@ __all__ = ["MAGRes2Net", "PRESETS"]
 #: Stage depths of seed 002 Table 6 (``MAGRes2Net(preset=...)``): the 50-layer network
 #: the paper trains on UCI-HAR and the 42-layer one it trains on WISDM.
 PRESETS = {
-    "uci_har": (3, 4, 6, 3),
-    "wisdm": (3, 4, 5, 1),
+    "uci_har": dict(depths=(3, 4, 6, 3)),
+    "wisdm": dict(depths=(3, 4, 5, 1)),
 }
 
 
@@ -82,13 +82,10 @@ class MAGRes2Net(WindowNet):
                  width=8, scale=4, gated=True, attention="eca", stem_width=32, dropout=0.2):
         super().__init__()
         owner = type(self).__name__
-        if preset not in PRESETS:
-            raise ValueError(f"The 'preset' parameter of {owner} must be one of "
-                             f"{sorted(PRESETS)}. Got {preset!r} instead.")
+        depths = tuple(preset_config(PRESETS, preset, owner, depths=depths)["depths"])
         if attention not in ATTENTIONS:
             raise ValueError(f"The 'attention' parameter of {owner} must be one of "
                              f"{list(ATTENTIONS)}. Got {attention!r} instead.")
-        depths = tuple(PRESETS[preset] if depths is None else depths)
         if not depths:
             raise ValueError(f"{owner} needs at least one stage; got depths={depths}.")
         for name, value in [("n_channels", n_channels), ("n_classes", n_classes),

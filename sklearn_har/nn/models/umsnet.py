@@ -25,7 +25,7 @@ import torch
 from torch import nn
 
 from ..layers import ClassTokenEncoder, LSRBlock, LSRDownsample
-from ._base import WindowNet, check_positive_int
+from ._base import WindowNet, check_positive_int, preset_config
 from ._registry import register_model
 
 __all__ = ["UMSNet", "VARIANTS", "infer_sensor_groups"]
@@ -120,14 +120,8 @@ class UMSNet(WindowNet):
                  drop_path_rate=0.1, layer_scale_init=1e-6, dropout=0.1):
         super().__init__()
         owner = type(self).__name__
-        if variant not in VARIANTS:
-            raise ValueError(f"The 'variant' parameter of {owner} must be one of "
-                             f"{sorted(VARIANTS)}. Got {variant!r} instead.")
-        cfg = dict(VARIANTS[variant])
-        for key, value in (("sensor_depths", sensor_depths), ("fusion_depths", fusion_depths),
-                           ("transformer_depth", transformer_depth)):
-            if value is not None:
-                cfg[key] = value
+        cfg = preset_config(VARIANTS, variant, owner, "variant", sensor_depths=sensor_depths,
+                            fusion_depths=fusion_depths, transformer_depth=transformer_depth)
         if n_slices == "auto" and not isinstance(n_timesteps, bool) and \
                 isinstance(n_timesteps, int) and n_timesteps >= 1:
             n_slices = max(k for k in range(1, 9) if n_timesteps % k == 0)

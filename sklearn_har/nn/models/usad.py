@@ -18,7 +18,7 @@ import torch
 from torch import nn
 
 from ..layers import ConvBnAct, SpatialAttention, SplitAttention, SqueezeExcite, create_act
-from ._base import WindowNet, check_positive_int
+from ._base import WindowNet, check_positive_int, preset_config
 from ._registry import register_model
 
 __all__ = ["PRESETS", "USADBlock", "USADNet", "USADStage"]
@@ -189,13 +189,8 @@ class USADNet(WindowNet):
                  se_ratio=0.25, dropout=0.2, norm_layer=nn.BatchNorm1d, act_layer=nn.ReLU):
         super().__init__()
         owner = type(self).__name__
-        if preset not in PRESETS:
-            raise ValueError(f"The 'preset' parameter of {owner} must be one of "
-                             f"{sorted(PRESETS)}. Got {preset!r} instead.")
-        cfg = dict(PRESETS[preset])
-        for key, value in (("stem_width", stem_width), ("widths", widths), ("depths", depths)):
-            if value is not None:
-                cfg[key] = value
+        cfg = preset_config(PRESETS, preset, owner, stem_width=stem_width, widths=widths,
+                            depths=depths)
         widths, depths, kernels = tuple(cfg["widths"]), tuple(cfg["depths"]), tuple(kernels)
         ints = [("n_channels", n_channels), ("n_classes", n_classes),
                 ("stem_width", cfg["stem_width"]), ("cardinality", cardinality),

@@ -321,8 +321,9 @@ def run_unit(unit, settings, data_home, device):
         "params": count_params(module), "macs": count_macs(module, example),
         "epochs_run": len(history) - pre, "pretrain_epochs": pre,
         "lr": clf.lr, "batch_size": clf.batch_size, "n_fit": int(clf.class_counts_.sum()),
-        "valid_acc_curve": [float(a) for a in history[pre:, "valid_acc"]],
-        "epoch_s": [float(d) for d in durs],
+        # the curves only where early stopping is off (the optimizer comparison)
+        **({"valid_acc_curve": [float(a) for a in history[pre:, "valid_acc"]],
+            "epoch_s": [float(d) for d in durs]} if clf.patience is None else {}),
         "s_per_epoch": statistics.median(durs[1:] if len(durs) > 1 else durs),
         "fit_s": fit_s, "predict_windows_per_s": len(te) / predict_s,
         "device": device,

@@ -134,12 +134,12 @@ RECIPES = {
                                     sampler="borderline", **_LION), "preset wisdm"),
     ],
 }
-#: seed 004's variants (Table 1) x slice counts K (Tables 2 and 4) (--grid): each K
-#: paired with K = 6 of its variant, variants B and C with A at the same K
+#: seed 004's variants (Table 1) x slice counts K (Tables 2 and 4) (--grid): A's K = 12
+#: and 24 paired with A K=6, variants B and C with A at the same K
 GRIDS = {
     "umsnet": [
         (f"{v} K={k}", dict(module__variant=v, module__n_slices=k),
-         None if (v, k) == ("A", 6) else f"A K={k}" if k == 6 or v != "A" else "A K=6")
+         None if (v, k) == ("A", 6) else "A K=6" if v == "A" else f"A K={k}")
         for v in "ABC" for k in (6, 12, 24)
     ],
 }
@@ -192,18 +192,23 @@ def load(dataset, data_home, quick):
 
 def recordings_as_windows(data, length):
     """One window per recording of a stream dataset, each channel linearly resampled to
-    ``length`` steps (whole-sequence classification, as UTD-MHAD is usually evaluated)."""
+    ``length`` steps (whole-sequence classification, as UTD-MHAD is usually evaluated);
+    every recording must hold one activity."""
     n_ch = len(data.channel_names)
     table, rec = np.asarray(data.data)[:, :n_ch], np.asarray(data.recording)
-    ids = np.unique(rec)
-    X = np.empty((len(ids), n_ch, length), dtype=np.float32)
-    y, subject = np.empty(len(ids), dtype=np.asarray(data.target).dtype), np.empty(len(ids))
-    for i, r in enumerate(ids):
-        rows = np.flatnonzero(rec == r)
-        t = np.linspace(0, len(rows) - 1, length)
-        X[i] = [np.interp(t, np.arange(len(rows)), table[rows, c]) for c in range(n_ch)]
-        y[i], subject[i] = np.asarray(data.target)[rows[0]], np.asarray(data.subject)[rows[0]]
-    return {"X": X, "y": y, "subject": subject.astype(int),
+    target, subject = np.asarray(data.target), np.asarray(data.subject)
+    order = np.argsort(rec, kind="stable")
+    _, starts, counts = np.unique(rec[order], return_index=True, return_counts=True)
+    X = np.empty((len(starts), n_ch, length), dtype=np.float32)
+    first = order[starts]
+    for i, (start, count) in enumerate(zip(starts, counts)):
+        rows = order[start:start + count]
+        if (target[rows] != target[rows[0]]).any():
+            raise ValueError(f"recording {rec[rows[0]]} holds several activities; one "
+                             "window per recording needs one activity each")
+        t = np.linspace(0, count - 1, length)
+        X[i] = [np.interp(t, np.arange(count), table[rows, c]) for c in range(n_ch)]
+    return {"X": X, "y": target[first], "subject": subject[first].astype(int),
             "class_names": [str(c) for c in data.target_names]}
 
 

@@ -270,3 +270,14 @@ def test_umsnet_grid_pairs_variants_at_equal_slices(bench):
     assert parents["A K=24"] == "A K=6" and parents["C K=12"] == "A K=12"
     params = dict((a, p) for a, p, _ in arms)["B K=24"]
     assert params == {"module__variant": "B", "module__n_slices": 24}
+
+
+def test_a_recording_of_several_activities_is_refused(bench):
+    from sklearn.utils import Bunch
+
+    rec = np.repeat([0, 1], 10)
+    data = Bunch(data=np.zeros((20, 3), np.float32), recording=rec, subject=np.zeros(20),
+                 target=np.r_[np.zeros(15, int), np.ones(5, int)], target_names=["a", "b"],
+                 channel_names=["x"])
+    with pytest.raises(ValueError, match="recording 1 holds several activities"):
+        bench.recordings_as_windows(data, 8)

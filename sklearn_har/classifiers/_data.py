@@ -215,7 +215,16 @@ class WindowValidSplit:
                 # few subjects: hold out one of them
                 n_folds = min(n_folds, n_groups)
                 largest = np.unique(y, return_counts=True)[1].max()
-            if self.stratified and largest < n_folds:
+                if largest >= n_folds:
+                    cv = StratifiedGroupKFold(
+                        n_splits=n_folds, shuffle=True,
+                        random_state=rs.randint(np.iinfo(np.int32).max),
+                    )
+                    with warnings.catch_warnings():
+                        # "The least populated class has only k members": expected
+                        warnings.simplefilter("ignore", UserWarning)
+                        train, valid = next(cv.split(dummy, y, groups))
+                    return train, valid
                 warnings.warn(
                     f"A stratified group validation split is impossible here (every class "
                     f"has fewer windows than the {n_folds} folds it needs; the largest has "
@@ -223,16 +232,6 @@ class WindowValidSplit:
                     UserWarning,
                     stacklevel=3,
                 )
-            elif self.stratified:
-                cv = StratifiedGroupKFold(
-                    n_splits=n_folds, shuffle=True,
-                    random_state=rs.randint(np.iinfo(np.int32).max),
-                )
-                with warnings.catch_warnings():
-                    # "The least populated class has only k members": expected
-                    warnings.simplefilter("ignore", UserWarning)
-                    train, valid = next(cv.split(dummy, y, groups))
-                return train, valid
             size = self.valid_size
             if not isinstance(size, (float, np.floating)):
                 size = max(1, min(n_groups - 1, int(size)))

@@ -21,7 +21,7 @@ class MAGRes2NetClassifier(NeuralWindowClassifier):
     3x1 convolutions, a tanh gate between the splits and ECA channel attention
     in every block. Presets of seed 002 Table 6 as ``module__preset``:
     ``"uci_har"`` (depths 3-4-6-3, 3.41 M parameters and 81 M MACs on
-    UCI-HAR's 9 x 128 windows) and ``"wisdm"`` (3-4-5-1, 2.03 M and 60 M
+    UCI-HAR's 9 x 128 windows) and ``"wisdm"`` (3-4-5-1, 2.03 M and 59 M
     there; 2.03 M and 42 M on WISDM's 3 x 90). Every row of the paper's
     Table 8 is one ``set_params``: ``module__gated`` (Res2Net vs
     Gated-Res2Net), ``module__attention`` (``"eca"``, ``"se"`` or ``None``),

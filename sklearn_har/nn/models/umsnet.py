@@ -52,7 +52,8 @@ def infer_sensor_groups(n_channels):
 
 
 def _stages(depths, widths, groups, length, *, drop_rates, layer_scale_init):
-    """LSR stages with a down-sampling layer before every stage but the first."""
+    """LSR stages with a down-sampling layer before every stage but the first; each block
+    takes the next stochastic depth rate of the iterator ``drop_rates``."""
     layers = []
     for s, (depth, width) in enumerate(zip(depths, widths)):
         if s > 0:
@@ -61,7 +62,7 @@ def _stages(depths, widths, groups, length, *, drop_rates, layer_scale_init):
             length //= stride
         for _ in range(depth):
             layers.append(LSRBlock(width, groups=groups, layer_scale_init=layer_scale_init,
-                                   drop_path=drop_rates.pop(0)))
+                                   drop_path=next(drop_rates)))
     return nn.Sequential(*layers), length
 
 
@@ -153,8 +154,8 @@ class UMSNet(WindowNet):
         self.sensor_groups = groups
         n_sensors = len(groups)
         n_blocks = sum(cfg["sensor_depths"]) + sum(cfg["fusion_depths"])
-        rates = torch.linspace(0, drop_path_rate, n_blocks).tolist() if n_blocks > 1 else \
-            [0.0] * n_blocks
+        # one rate sequence over both modules' blocks, in order
+        rates = iter(torch.linspace(0, drop_path_rate, n_blocks).tolist())
         common = dict(drop_rates=rates, layer_scale_init=layer_scale_init)
 
         self.stems = nn.ModuleList(nn.Conv1d(c, sensor_width, 3, padding=1) for c in groups)

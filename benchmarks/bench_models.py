@@ -485,21 +485,26 @@ def tables(summary, gains, times=()):
 
 # -- main -----------------------------------------------------------------------
 def plan(args, settings, data_home):
+    """Every run to make, seed by seed and, within a fold, every model and arm together:
+    a call cut short by ``--time-budget`` leaves whole seeds and complete pairs for the
+    ladder gains (the order of ``--dataset`` and ``--protocol`` is kept within a seed)."""
     units, expected = [], {}
-    for dataset in args.dataset:
-        data = load(dataset, data_home, settings["quick"])
-        for protocol in args.protocol:
-            if protocol == "inner" and "split" not in data:
-                print(f"--protocol inner: {dataset} has no official split; skipped", flush=True)
-                continue
-            for model in args.model:
-                for arm, params, _ in arms_of(model, args.ladder, args.recipes,
-                                              args.optimizers, args.grid):
-                    for seed in args.seeds:
-                        fs = folds(dataset, protocol, data, seed, settings["quick"])
-                        expected[(dataset, protocol)] = len(fs)
-                        units += [dict(model=model, arm=arm, params=params, dataset=dataset,
-                                       protocol=protocol, seed=seed, fold=f[0]) for f in fs]
+    for seed in args.seeds:
+        for dataset in args.dataset:
+            data = load(dataset, data_home, settings["quick"])
+            for protocol in args.protocol:
+                if protocol == "inner" and "split" not in data:
+                    if seed == args.seeds[0]:
+                        print(f"--protocol inner: {dataset} has no official split; skipped",
+                              flush=True)
+                    continue
+                fs = folds(dataset, protocol, data, seed, settings["quick"])
+                expected[(dataset, protocol)] = len(fs)
+                units += [dict(model=model, arm=arm, params=params, dataset=dataset,
+                               protocol=protocol, seed=seed, fold=f[0])
+                          for f in fs for model in args.model
+                          for arm, params, _ in arms_of(model, args.ladder, args.recipes,
+                                                        args.optimizers, args.grid)]
     return units, expected
 
 

@@ -25,6 +25,8 @@ _LAZY = {
     "NeuralWindowClassifier": ".classifiers",
     "UMSNetClassifier": ".classifiers",
     "USADClassifier": ".classifiers",
+    "export_edge": ".export",
+    "profile": ".export",
 }
 
 __all__ = [
@@ -40,6 +42,8 @@ __all__ = [
     "NeuralWindowClassifier",
     "UMSNetClassifier",
     "USADClassifier",
+    "export_edge",
+    "profile",
     "__version__",
 ]
 

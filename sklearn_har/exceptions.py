@@ -37,3 +37,15 @@ class NoDangerWarning(UserWarning):
 
 class ShortRunWarning(UserWarning):
     """Some runs of rows are shorter than the window and give no window."""
+
+
+class ExportVerificationError(RuntimeError):
+    """An edge artefact does not reproduce the torch model within tolerance."""
+
+
+class EdgeExportError(ValueError):
+    """A model cannot be exported to the requested edge target (the message says why)."""
+
+
+class ExportVerificationWarning(UserWarning):
+    """An edge artefact was kept out of tolerance (``on_mismatch="warn"``)."""

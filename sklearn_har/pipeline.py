@@ -246,6 +246,20 @@ class Pipeline(_ImbPipeline):
             classes = np.unique(pred)
         return _vote(pred, np.asarray(classes), index)
 
+    @available_if(_final_has("export_edge"))
+    def export_edge(self, path, target="pi", calibration=None, **kwargs):
+        """Write verified edge artefacts of this fitted Pipeline into the folder ``path``.
+
+        The segmenter (window, step, label policy, columns) and any
+        ``WindowScaler`` travel with the artefact, so the edge runtime
+        (:class:`sklearn_har.edge.EdgeClassifier`) takes the same raw tables and
+        answers one label per row. ``calibration`` may be windows or a raw
+        table (cut by the segmenter). See :func:`sklearn_har.export.export_edge`.
+        """
+        from .export import export_edge
+
+        return export_edge(self, path, target, calibration, **kwargs)
+
     @available_if(_final_has("predict"))
     def predict(self, X, **params):
         """Predict; with a segmenter, one label per row of ``X``.

@@ -441,6 +441,24 @@ class NeuralWindowClassifier(
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
 
+    # ------------------------------------------------------------------
+    # edge
+    # ------------------------------------------------------------------
+    def export_edge(self, path, target="pi", calibration=None, **kwargs):
+        """Write verified edge artefacts of this fitted classifier into the folder ``path``.
+
+        ``target="pi"``: ONNX fp32 (+ int8 where it pays); ``target="mcu"``: a
+        full-int8 ``.tflite`` and its C array. See
+        :func:`sklearn_har.export.export_edge` for every option.
+
+        Returns
+        -------
+        sklearn_har.export.ExportResult
+        """
+        from ..export import export_edge
+
+        return export_edge(self, path, target, calibration, **kwargs)
+
     def __sklearn_tags__(self):
         tags = window_input_tags(super().__sklearn_tags__())
         tags.non_deterministic = self.random_state is None

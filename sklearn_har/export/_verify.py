@@ -16,7 +16,7 @@ import torch
 from ..exceptions import ExportVerificationError, ExportVerificationWarning
 
 __all__ = ["FP32_ATOL", "INT8_MAX_DROP", "INT8_MIN_AGREEMENT", "check_fp32", "check_int8",
-           "torch_logits", "enforce"]
+           "check_lsb", "torch_logits", "enforce"]
 
 FP32_ATOL = 1e-4
 INT8_MIN_AGREEMENT = 0.98
@@ -56,7 +56,18 @@ def check_int8(name, reference, logits, y_codes=None):
     return out
 
 
+def check_lsb(name, reference, got, tolerance=1):
+    """Largest int8 difference between two runtimes' outputs; ``passed`` within ``tolerance``."""
+    lsb = int(np.max(np.abs(got.astype(np.int32) - reference.astype(np.int32)))) if len(
+        got) else 0
+    return {"artefact": name, "kind": "lsb", "n_windows": int(len(got)), "max_lsb": lsb,
+            "tolerance": tolerance, "passed": bool(lsb <= tolerance)}
+
+
 def describe(check):
+    if check["kind"] == "lsb":
+        return (f"{check['artefact']}: outputs differ by at most {check['max_lsb']} LSB over "
+                f"{check['n_windows']} windows (tolerance {check['tolerance']})")
     if check["kind"] == "fp32":
         return (f"{check['artefact']}: max |logit difference| {check['max_abs_diff']:.3g} over "
                 f"{check['n_windows']} windows (tolerance {check['tolerance']:g})")

@@ -8,6 +8,7 @@ channel.
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 __all__ = ["SpatialAttention"]
 
@@ -37,7 +38,10 @@ class SpatialAttention(nn.Module):
 
     def attention_map(self, x):
         """The map ``(B, 1, T)`` in ``(0, 1)``."""
-        desc = torch.cat([x.mean(dim=1, keepdim=True), x.amax(dim=1, keepdim=True)], dim=1)
+        # the max over channels as a max-pooling of (B, T, C) over C: the same values, and
+        # one int8 MAX_POOL op for a microcontroller where a max reduction stays float
+        peak = F.max_pool1d(x.transpose(1, 2), kernel_size=x.shape[1]).transpose(1, 2)
+        desc = torch.cat([x.mean(dim=1, keepdim=True), peak], dim=1)
         m = self.conv(desc)
         return torch.sigmoid(m[..., : x.shape[-1]])  # even kernels pad one step more
 

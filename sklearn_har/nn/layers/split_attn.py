@@ -27,9 +27,12 @@ def radix_softmax(logits, radix, cardinality):
     batch = logits.shape[0]
     if radix == 1:
         return torch.sigmoid(logits).reshape(batch, 1, -1)
+    # the softmax runs over the last axis, (B, K, C/K, R): converters map a last-axis
+    # softmax to one SOFTMAX op (int8 on a microcontroller), another axis to EXP / DIV
+    w = logits.reshape(batch, cardinality, radix, -1).transpose(2, 3)
+    w = torch.softmax(w, dim=-1).transpose(2, 3)
     # (B, K, R, C/K) -> (B, R, K, C/K): split index first, channels of a split in (K, C/K) order
-    w = logits.reshape(batch, cardinality, radix, -1).transpose(1, 2)
-    return torch.softmax(w, dim=1).reshape(batch, radix, -1)
+    return w.transpose(1, 2).reshape(batch, radix, -1)
 
 
 class SplitAttention(nn.Module):

@@ -1,0 +1,142 @@
+"""The microcontroller target: full-int8 .tflite in TFLite Micro, the lint, the budget."""
+
+import json
+import os
+
+import pytest
+import torch
+from torch import nn
+
+from sklearn_har import USADClassifier
+from sklearn_har.exceptions import EdgeExportError
+from sklearn_har.export import export_edge
+from sklearn_har.export._lint import check_mcu, lint_mcu
+from sklearn_har.export._tflite import tflite_ops
+
+
+def test_cnn_end_to_end(fitted_cnn, windows, tmp_path):
+    X, y = windows
+    result = export_edge(fitted_cnn, tmp_path, "mcu", calibration=(X, y), n_runs=20)
+    lsb, int8 = result.verification
+    assert lsb["kind"] == "lsb" and lsb["max_lsb"] <= 1 and lsb["n_windows"] == 80
+    assert int8["agreement"] >= 0.98 and int8["accuracy_drop"] <= 0.01
+    model = open(result.files["tflite"], "rb").read()
+    ops = tflite_ops(model)
+    assert "CONV_2D" in {op[0] for op in ops}
+    assert not [op for op in ops if any(t.startswith("FLOAT") for t in op[1] + op[2])]
+    arena = result.profile.arena_bytes
+    assert 1024 < arena < 96 * 1024 and result.profile.fits(96, 512)
+    spec = json.loads(open(result.files["spec"]).read())
+    q = spec["quantization"]
+    assert spec["normalization"]["in_graph"] is False
+    assert q["input"]["scale"] > 0 and -128 <= q["input"]["zero_point"] <= 127
+    header = open(result.files["c_header"]).read()
+    assert f"kTensorArenaSize = {-(-arena // 1024) * 1024};" in header
+    assert f"kInputZeroPoint = {q['input']['zero_point']};" in header
+    assert "kChannelMean[kNumChannels]" in header and "kNumClasses = 4;" in header
+    source = open(result.files["c_source"]).read()
+    assert f"g_model_data_len = {len(model)};" in source
+    first = ", ".join(f"0x{b:02x}" for b in model[:16])
+    assert first in source and "alignas(16)" in source
+    assert {"LiteRT int8 (builtin kernels)", "LiteRT int8 (XNNPACK)"} <= set(
+        result.profile.latency)
+
+
+def test_over_budget_model_is_refused_with_its_numbers(fitted_cnn, windows, tmp_path):
+    X, _ = windows
+    with pytest.raises(EdgeExportError, match=r"needs a [\d.]+ KiB TFLite Micro arena "
+                                              r"\(\d+ bytes\); the budget is max_arena_kb=4 KiB"):
+        export_edge(fitted_cnn, tmp_path, "mcu", calibration=X, max_arena_kb=4, n_runs=5)
+    assert not os.path.exists(tmp_path / "model.tflite")
+
+
+def test_mcu_needs_calibration(fitted_cnn, tmp_path):
+    with pytest.raises(ValueError, match="target='mcu' needs calibration windows"):
+        export_edge(fitted_cnn, tmp_path, "mcu")
+
+
+class _Recurrent(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.conv = nn.Conv1d(3, 8, 3)
+        self.rnn = nn.LSTM(8, 8, batch_first=True)
+        self.head = nn.Linear(8, 2)
+
+    def forward(self, x):
+        h, _ = self.rnn(self.conv(x).transpose(1, 2))
+        return self.head(h[:, -1])
+
+
+class _WideConcat(nn.Module):
+    def __init__(self, n=12):
+        super().__init__()
+        self.branches = nn.ModuleList(nn.Conv1d(3, 2, 1) for _ in range(n))
+
+    def forward(self, x):
+        return torch.cat([b(x) for b in self.branches], dim=1).mean(-1)
+
+
+class _Int64Gather(nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.table = nn.Embedding(10, 4)
+
+    def forward(self, x):
+        return self.table((x[:, 0, :4].abs() * 3).long()).mean((1, 2))[:, None]
+
+
+@pytest.mark.parametrize("module, message", [
+    (_Recurrent(), r"layer 'rnn' \(LSTM\): recurrent layers cannot run under TensorFlow "
+                   r"Lite Micro"),
+    (_WideConcat(), r"concatenates 12 tensors; TensorFlow Lite Micro takes at most 10"),
+    (_Int64Gather(), r"layer 'table' \(Embedding\): embedding with int64 indices"),
+])
+def test_lint_names_the_layer(module, message):
+    with pytest.raises(EdgeExportError, match=message):
+        check_mcu(module.eval(), torch.zeros(1, 3, 16), name="the net")
+    assert lint_mcu(_WideConcat(n=10).eval(), torch.zeros(1, 3, 16)) == []
+
+
+def test_lint_passes_every_mcu_registered_network():
+    from sklearn_har.nn.models import create_model, list_models
+
+    for name in list_models(mcu=True):
+        assert lint_mcu(create_model(name, 3, 4).eval(), torch.zeros(1, 3, 32)) == [], name
+
+
+def test_float_ops_left_in_the_int8_graph_are_refused(windows, tmp_path):
+    from sklearn_har.export._spec import EdgeModule
+    from sklearn_har.export._tflite import convert_int8, float_ops
+
+    class ChannelMax(nn.Module):  # a max reduction the quantiser leaves in float
+        def __init__(self):
+            super().__init__()
+            self.conv = nn.Conv1d(3, 8, 3)
+            self.head = nn.Linear(62, 4)
+
+        def forward(self, x):
+            return self.head(self.conv(x).amax(dim=1))
+
+    X, _ = windows
+    path = convert_int8(EdgeModule(ChannelMax().eval()).eval(), X[:50], tmp_path / "m.tflite")
+    left = float_ops(open(path, "rb").read())
+    assert any(op.startswith("REDUCE_MAX") for op in left)
+
+
+@pytest.fixture(scope="module")
+def fitted_usad(windows):
+    X, y = windows
+    return USADClassifier(module__preset="small", max_epochs=12, random_state=0,
+                          verbose=0).fit(X[:200], y[:200])
+
+
+def test_seed_network_fits_an_mcu(fitted_usad, windows, tmp_path):
+    """USAD (small preset) on 3 x 64 windows: full int8, within the 96 KiB arena."""
+    X, y = windows
+    result = export_edge(fitted_usad, tmp_path, "mcu", calibration=X[:200],
+                         check_windows=X[200:], check_y=y[200:], n_runs=5)
+    lsb, int8 = result.verification
+    assert lsb["passed"] and int8["passed"] and int8["n_windows"] == 200
+    assert result.profile.arena_bytes <= 96 * 1024
+    names = {op[0] for op in tflite_ops(open(result.files["tflite"], "rb").read())}
+    assert {"SOFTMAX", "LOGISTIC", "MAX_POOL_2D"} <= names  # split / spatial attention in int8

@@ -151,7 +151,8 @@ def _export_pi(module, spec, folder, cal_X, check_X, check_codes, int8, on_misma
         t8 = latency(lambda: q_session.run(None, {"windows": x1}), n_runs)
         report.latency["onnxruntime int8"] = t8
         ratio = t8["median_ms"] / report.latency["onnxruntime fp32"]["median_ms"]
-        decision.update(latency_ratio_int8_to_fp32=ratio, verification=check)
+        decision.update(latency_ratio_int8_to_fp32=ratio, verification=check,
+                        int8_bytes=os.path.getsize(q_path))
         if int8 is True:
             checks.append(_verify.enforce(check, on_mismatch))
             decision.update(kept=True, reason=f"asked for (int8=True); {ratio:.2f}x fp32 latency")

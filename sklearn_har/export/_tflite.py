@@ -11,7 +11,9 @@ Route (measured on this code base; see the docs' "Export to the edge"):
    activations, int8 input and output), calibrated with the global min / max
    of each tensor over the calibration windows (the public ``calibrate``
    merges ranges by moving average, which clipped large logits here);
-4. the int8 model must hold no float tensor (else refused, naming the ops);
+4. weights the quantiser wrote after the flatbuffer (models past 256 KiB) are
+   moved inside it (TFLite Micro reads no external buffers); the int8 model
+   must hold no float tensor (else refused, naming the ops);
 5. it runs in the TFLite Micro interpreter: the smallest arena it accepts is
    found by bisection (host build: 64-bit pointers, so a Cortex-M needs a
    little less), refused above ``max_arena_kb``, and its int8 outputs are
@@ -45,7 +47,8 @@ from ._deps import require
 from ._lint import check_mcu
 from ._report import latency
 
-__all__ = ["export_mcu", "convert_int8", "tflite_ops", "float_ops", "tflm_arena"]
+__all__ = ["export_mcu", "convert_int8", "inline_buffers", "tflite_ops", "float_ops",
+           "tflm_arena"]
 
 #: windows used for calibration at most (each is one interpreter run)
 MAX_CALIBRATION = 256
@@ -109,6 +112,31 @@ def convert_int8(module, calibration, path):
         quantizer.quantize(cal.get_model_qsvs(), enable_progress_report=False).export_model(
             os.fspath(path), overwrite=True)
     return path
+
+
+def inline_buffers(model_bytes):
+    """The model with every weight buffer inside the flatbuffer.
+
+    ``ai_edge_quantizer`` writes models whose weights pass 256 KiB with the
+    buffers appended after the flatbuffer (offset / size fields). LiteRT reads
+    that layout; TensorFlow Lite Micro does not, and silently computes with
+    garbage weights (measured: USAD's first convolution 233 LSB off). Models
+    that are already inline come back unchanged.
+    """
+    import flatbuffers
+    from ai_edge_litert import schema_py_generated as fb
+
+    model = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(model_bytes, 0))
+    external = [b for b in model.buffers if getattr(b, "offset", 0) > 1]
+    if not external:
+        return model_bytes
+    for buffer in external:
+        buffer.data = np.frombuffer(
+            model_bytes[buffer.offset:buffer.offset + buffer.size], dtype=np.uint8)
+        buffer.offset, buffer.size = 0, 0
+    builder = flatbuffers.Builder(len(model_bytes) + 1024)
+    builder.Finish(model.Pack(builder), file_identifier=b"TFL3")
+    return bytes(builder.Output())
 
 
 def _signature_input(model_bytes):
@@ -304,7 +332,9 @@ def export_mcu(module, spec, folder, cal_X, check_X, check_codes, on_mismatch, m
     path = os.path.join(folder, "model.tflite")
     convert_int8(module, cal_X.astype(np.float32), path)
     with open(path, "rb") as fh:
-        model_bytes = fh.read()
+        model_bytes = inline_buffers(fh.read())
+    with open(path, "wb") as fh:
+        fh.write(model_bytes)
     left = float_ops(model_bytes)
     if left:
         os.remove(path)

@@ -140,3 +140,34 @@ def test_seed_network_fits_an_mcu(fitted_usad, windows, tmp_path):
     assert result.profile.arena_bytes <= 96 * 1024
     names = {op[0] for op in tflite_ops(open(result.files["tflite"], "rb").read())}
     assert {"SOFTMAX", "LOGISTIC", "MAX_POOL_2D"} <= names  # split / spatial attention in int8
+
+
+def test_weights_past_256_kib_are_inlined_for_tflite_micro(windows, tmp_path):
+    """The quantiser appends large models' weights after the flatbuffer, which TFLite
+    Micro does not read: the export moves them inside, and TFLM then matches LiteRT."""
+    from ai_edge_litert import schema_py_generated as fb
+
+    from sklearn_har.export import _tflite
+    from sklearn_har.export._spec import EdgeModule
+
+    torch.manual_seed(0)
+    net = nn.Sequential(nn.Conv1d(3, 32, 5, padding=2), nn.ReLU(), nn.Flatten(),
+                        nn.Linear(32 * 64, 160), nn.ReLU(), nn.Linear(160, 4)).eval()
+    X, _ = windows
+    X = ((X - X.mean((0, 2), keepdims=True)) / X.std((0, 2), keepdims=True)).astype("float32")
+    raw = open(_tflite.convert_int8(EdgeModule(net).eval(), X[:64], tmp_path / "m.tflite"),
+               "rb").read()
+
+    def external(model):
+        m = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(model, 0))
+        return sum(getattr(b, "offset", 0) > 1 for b in m.buffers)
+
+    assert external(raw) > 0  # the layout this guards against
+    model = _tflite.inline_buffers(raw)
+    assert external(model) == 0
+    q = _tflite._io_quantization(model)[0]
+    Xq = _tflite._quantize_input(X[:40], q)
+    litert = _tflite._run_litert(model, Xq)[0].astype(int)
+    micro = _tflite._run_tflm(model, Xq, _tflite.tflm_arena(model)).astype(int)
+    assert abs(litert - micro).max() <= 1
+    assert (_tflite._run_litert(raw, Xq)[0].astype(int) == litert).all()  # same model

@@ -163,21 +163,25 @@ def tables(rows):
             + "\n\nint8 kept: export_edge's int8='auto' rule (verified and faster than fp32 "
             "on this host); the int8 columns are measured either way.\n\n"
             + "\n".join(f"- {r['model']}: {r['int8_reason']}" for r in rows))
-    head = ["model", "exported", "arena KiB (TFLM)", ".tflite KiB", "int8 agree",
+    head = ["model", "exported", "arena KiB (TFLM)", ".tflite KiB", "TFLM vs LiteRT max LSB",
+            "int8 agree",
             f"fits STM32L552 ({MCU_ARENA_KB} kB / {MCU_FLASH_KB} kB)", "M33 @ 80 MHz bound ms",
             "A76 fp32 / int8 bound ms", "note"]
     out = []
     for r in rows:
         m = r["mcu"] or {"exported": False, "reason": "not asked (--targets)"}
         agree = [c for c in m.get("verification", []) if c["kind"] == "int8"]
+        lsb = [c for c in m.get("verification", []) if c["kind"] == "lsb"]
         out.append([r["model"], "yes" if m["exported"] else "no", kib(m.get("arena_bytes")),
                     kib(m.get("tflite_bytes")),
+                    f"{lsb[0]['max_lsb']} ({lsb[0].get('share_within_tolerance', float('nan')):.2%}"
+                    " within 1)" if lsb else "-",
                     f"{agree[0]['agreement']:.2%}" if agree else "-",
                     {True: "yes", False: "no"}.get(m.get("fits_stm32l552"), "no (not exported)"),
                     f"{r['bounds_ms']['cortex_m33_80mhz']:.1f}",
                     f"{r['bounds_ms']['cortex_a76_fp32']:.3f} / "
                     f"{r['bounds_ms']['cortex_a76_int8']:.3f}",
-                    "" if m["exported"] else m["reason"].splitlines()[0][:120]])
+                    "" if m["exported"] else m["reason"].splitlines()[0]])
     return text + "\n\n## Microcontroller target (full int8 .tflite)\n\n" + markdown_table(
         head, out)
 

@@ -8,8 +8,8 @@ before converting, named by layer.
 - gathers / indexing with int64 indices (the converters keep int64, which
   TFLite Micro's GATHER does not take).
 
-After conversion, :func:`float_ops` lists operators of a ``.tflite`` that still
-compute in float, which a full-int8 model must not have.
+After conversion, :func:`sklearn_har.export._tflite.float_ops` lists operators of
+the ``.tflite`` that still compute in float, which a full-int8 model must not have.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ from torch import nn
 
 from ..exceptions import EdgeExportError
 
-__all__ = ["lint_mcu", "float_ops", "MAX_CONCAT_INPUTS"]
+__all__ = ["lint_mcu", "check_mcu", "MAX_CONCAT_INPUTS"]
 
 MAX_CONCAT_INPUTS = 10
 _RECURRENT = (nn.RNNBase, nn.RNNCellBase)
@@ -79,15 +79,3 @@ def check_mcu(module, example, name="the model"):
     if problems:
         raise EdgeExportError(f"{name} cannot go to a microcontroller:\n- "
                               + "\n- ".join(problems))
-
-
-def float_ops(interpreter):
-    """Operators of a LiteRT interpreter that read or write float tensors."""
-    tensors = {t["index"]: t for t in interpreter.get_tensor_details()}
-    out = []
-    for op in interpreter._get_ops_details():
-        dts = {str(tensors[i]["dtype"].__name__) for i in list(op["inputs"]) + list(op["outputs"])
-               if i >= 0 and i in tensors}
-        if dts & {"float32", "float16", "float64"}:
-            out.append(f"{op['op_name']} (op {op['index']}: {', '.join(sorted(dts))})")
-    return out

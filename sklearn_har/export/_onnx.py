@@ -10,39 +10,22 @@ windows. Both are re-run here on held-out windows before they are kept.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import os
 import tempfile
-import warnings
 
 import numpy as np
 import torch
 
 from ..edge._format import METADATA_KEY
-from ._deps import require
+from ._deps import quiet, require
 
 __all__ = ["export_onnx", "quantize_onnx", "onnx_session", "write_onnx_spec"]
 
 INPUT, OUTPUT = "windows", "logits"
 
 
-@contextlib.contextmanager
-def _quiet():
-    """The exporter's progress prints and its warnings about optional packages."""
-    loggers = [logging.getLogger(n) for n in ("torch.onnx", "torch.export", "onnxscript",
-                                               "torch._dynamo", "torch.fx")]
-    levels = [lg.level for lg in loggers]
-    for lg in loggers:
-        lg.setLevel(logging.ERROR)
-    try:
-        with warnings.catch_warnings(), contextlib.redirect_stdout(io.StringIO()):
-            warnings.simplefilter("ignore")
-            yield
-    finally:
-        for lg, level in zip(loggers, levels):
-            lg.setLevel(level)
+#: loggers of the ONNX exporter silenced while it runs
+_LOGGERS = ("torch.onnx", "torch.export", "onnxscript", "torch._dynamo", "torch.fx")
 
 
 def export_onnx(module, n_channels, window, path):
@@ -51,7 +34,7 @@ def export_onnx(module, n_channels, window, path):
     import onnx
 
     example = torch.zeros(2, n_channels, window)
-    with _quiet(), torch.no_grad():
+    with quiet(_LOGGERS), torch.no_grad():
         program = torch.onnx.export(
             module, (example,), dynamo=True, external_data=False,
             input_names=[INPUT], output_names=[OUTPUT],
@@ -105,7 +88,7 @@ def quantize_onnx(fp32_path, int8_path, calibration):
     from onnxruntime.quantization import CalibrationMethod, QuantFormat, QuantType, quantize_static
     from onnxruntime.quantization.shape_inference import quant_pre_process
 
-    with tempfile.TemporaryDirectory() as tmp, _quiet():
+    with tempfile.TemporaryDirectory() as tmp, quiet(_LOGGERS):
         pre = os.path.join(tmp, "pre.onnx")
         try:
             quant_pre_process(os.fspath(fp32_path), pre, skip_symbolic_shape=True)

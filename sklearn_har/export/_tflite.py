@@ -30,20 +30,15 @@ all four), so the per-tensor int8 input keeps each channel's resolution.
 
 from __future__ import annotations
 
-import contextlib
-import io
-import logging
 import os
-import sys
 import tempfile
-import warnings
 
 import numpy as np
 import torch
 
 from ..exceptions import EdgeExportError
 from . import _verify
-from ._deps import require
+from ._deps import fd2_to, quiet, require
 from ._lint import check_mcu
 from ._report import latency
 
@@ -56,36 +51,15 @@ MAX_CALIBRATION = 256
 MAX_LSB = 1
 
 
-@contextlib.contextmanager
-def _quiet():
-    """The converters' progress output, warnings and C++ log lines (fd 2)."""
-    os.environ.setdefault("LITERT_TORCH_SHOW_PROGRESS", "n")
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    names = ("absl", "litert_torch", "ai_edge_quantizer", "jax", "torch.export", "torchao")
-    levels = {n: logging.getLogger(n).level for n in names}
-    for n in names:
-        logging.getLogger(n).setLevel(logging.ERROR)
-    sys.stderr.flush()
-    saved = os.dup(2)
-    try:
-        with open(os.devnull, "w") as null, warnings.catch_warnings(), \
-                contextlib.redirect_stdout(io.StringIO()), \
-                contextlib.redirect_stderr(io.StringIO()):
-            warnings.simplefilter("ignore")
-            os.dup2(null.fileno(), 2)
-            yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-        for n, level in levels.items():
-            logging.getLogger(n).setLevel(level)
+#: loggers of the converter and quantiser silenced while they run
+_LOGGERS = ("absl", "litert_torch", "ai_edge_quantizer", "jax", "torch.export", "torchao")
 
 
 def convert_int8(module, calibration, path):
     """Write the full-int8 ``.tflite`` of ``module`` (input: standardised windows)."""
     require("litert_torch", "ai_edge_litert", extra="mcu")
     example = torch.from_numpy(np.ascontiguousarray(calibration[:1], dtype=np.float32))
-    with _quiet():
+    with quiet(_LOGGERS, native=True):
         import litert_torch
         from ai_edge_quantizer import calibrator, recipe
         from ai_edge_quantizer import quantizer as aeq
@@ -173,18 +147,6 @@ def float_ops(model_bytes):
             if any(t.startswith("FLOAT") for t in ins + outs)]
 
 
-@contextlib.contextmanager
-def _fd2_to(target):
-    sys.stderr.flush()
-    saved = os.dup(2)
-    os.dup2(target.fileno(), 2)
-    try:
-        yield
-    finally:
-        os.dup2(saved, 2)
-        os.close(saved)
-
-
 def tflm_arena(model_bytes, lo=1024, hi=1 << 24, step=16):
     """The smallest ``arena_size`` TFLite Micro accepts for the model (bytes)."""
     require("tflite_micro", extra="mcu")
@@ -197,10 +159,22 @@ def tflm_arena(model_bytes, lo=1024, hi=1 << 24, step=16):
         except RuntimeError:
             return False
 
-    with open(os.devnull, "w") as null, _fd2_to(null):
-        if not fits(hi):
-            raise EdgeExportError(f"TFLite Micro could not allocate the model even with a "
-                                  f"{hi // 1024} KiB arena (an unsupported op?)")
+    with tempfile.TemporaryFile() as log:
+        with fd2_to(log):
+            try:
+                tflm.Interpreter.from_bytes(model_bytes, arena_size=int(hi))
+                error = None
+            except RuntimeError as exc:
+                error = str(exc)
+        if error is not None:
+            log.seek(0)
+            said = [line.strip() for line in log.read().decode(errors="replace").splitlines()
+                    if line.strip()]
+            ops = sorted({o[0] for o in tflite_ops(model_bytes)})
+            raise EdgeExportError(
+                f"TensorFlow Lite Micro cannot load the int8 model (arena {hi // 1024} KiB): "
+                + "; ".join(said[-3:] or [error]) + f". The model's ops: {', '.join(ops)}.")
+    with open(os.devnull, "w") as null, fd2_to(null):
         while hi - lo > step:
             mid = (lo + hi) // 2
             if fits(mid):
@@ -246,7 +220,7 @@ def _run_litert(model_bytes, Xq):
 def _run_tflm(model_bytes, Xq, arena):
     from tflite_micro.python.tflite_micro import runtime as tflm
 
-    with open(os.devnull, "w") as null, _fd2_to(null):
+    with open(os.devnull, "w") as null, fd2_to(null):
         it = tflm.Interpreter.from_bytes(model_bytes, arena_size=int(arena))
     out = []
     for x in Xq:

@@ -58,16 +58,19 @@ def check_int8(name, reference, logits, y_codes=None):
 
 def check_lsb(name, reference, got, tolerance=1):
     """Largest int8 difference between two runtimes' outputs; ``passed`` within ``tolerance``."""
-    lsb = int(np.max(np.abs(got.astype(np.int32) - reference.astype(np.int32)))) if len(
-        got) else 0
+    diff = np.abs(got.astype(np.int32) - reference.astype(np.int32))
+    lsb = int(diff.max()) if diff.size else 0
+    within = float(np.mean(diff <= tolerance)) if diff.size else 1.0
     return {"artefact": name, "kind": "lsb", "n_windows": int(len(got)), "max_lsb": lsb,
-            "tolerance": tolerance, "passed": bool(lsb <= tolerance)}
+            "share_within_tolerance": within, "tolerance": tolerance,
+            "passed": bool(lsb <= tolerance)}
 
 
 def describe(check):
     if check["kind"] == "lsb":
         return (f"{check['artefact']}: outputs differ by at most {check['max_lsb']} LSB over "
-                f"{check['n_windows']} windows (tolerance {check['tolerance']})")
+                f"{check['n_windows']} windows ({check['share_within_tolerance']:.2%} of outputs "
+                f"within the tolerance of {check['tolerance']})")
     if check["kind"] == "fp32":
         return (f"{check['artefact']}: max |logit difference| {check['max_abs_diff']:.3g} over "
                 f"{check['n_windows']} windows (tolerance {check['tolerance']:g})")

@@ -171,3 +171,41 @@ def test_weights_past_256_kib_are_inlined_for_tflite_micro(windows, tmp_path):
     micro = _tflite._run_tflm(model, Xq, _tflite.tflm_arena(model)).astype(int)
     assert abs(litert - micro).max() <= 1
     assert (_tflite._run_litert(raw, Xq)[0].astype(int) == litert).all()  # same model
+
+
+def test_a_wrong_tflite_from_the_converter_is_caught(fitted_cnn, windows, tmp_path,
+                                                      monkeypatch):
+    """A converter that exits cleanly with wrong int8 weights: agreement with torch fails."""
+    from ai_edge_litert import schema_py_generated as fb
+
+    from sklearn_har.exceptions import ExportVerificationError
+    from sklearn_har.export import _tflite
+
+    real = _tflite.convert_int8
+
+    def corrupted(module, calibration, path):
+        real(module, calibration, path)
+        model = bytearray(open(path, "rb").read())
+        m = fb.ModelT.InitFromObj(fb.Model.GetRootAsModel(bytes(model), 0))
+        graph = m.subgraphs[0]
+        conv = next(op for op in graph.operators
+                    if m.operatorCodes[op.opcodeIndex].builtinCode == fb.BuiltinOperator.CONV_2D)
+        weights = m.buffers[graph.tensors[conv.inputs[1]].buffer].data
+        start = bytes(model).find(weights.tobytes())
+        model[start:start + len(weights)] = (-weights.astype("int16")).clip(-127, 127).astype(
+            "int8").tobytes()  # the first convolution's weights negated
+        open(path, "wb").write(bytes(model))
+        return path
+
+    monkeypatch.setattr(_tflite, "convert_int8", corrupted)
+    X, y = windows
+    with pytest.raises(ExportVerificationError, match=r"model.tflite \(TFLite Micro\): top-1 "
+                                                      r"agreement with torch"):
+        export_edge(fitted_cnn, tmp_path, "mcu", calibration=(X, y), n_runs=5)
+
+
+def test_top_level_names():
+    import sklearn_har
+
+    assert sklearn_har.profile is sklearn_har.export.profile
+    assert sklearn_har.export_edge is sklearn_har.export.export_edge

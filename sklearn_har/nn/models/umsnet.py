@@ -198,9 +198,9 @@ def _create(n_channels, n_classes, n_timesteps, variant, **kwargs):
     return UMSNet(n_channels, n_classes, n_timesteps, variant, **kwargs)
 
 
-_MCU = ("Transformer attention (softmax, batched matrix products) and layer norms: TFLite "
-        "Micro runs them only through a converter that lowers them to builtins; the "
-        "position embedding fixes the window length.")
+_MCU = ("converts to a full-int8 .tflite (attention as BATCH_MATMUL + SOFTMAX, layer norms "
+        "as MEAN / RSQRT), but TensorFlow Lite Micro has no GELU kernel ('Didn't find op for "
+        "builtin opcode GELU'); the position embedding fixes the window length.")
 
 
 @register_model(module=UMSNet, default=True, fixed_length=True, mcu=False, mcu_notes=_MCU)

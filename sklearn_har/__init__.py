@@ -11,10 +11,9 @@ never load torch or skorch.
 
 import importlib
 
+from ._version import __version__
 from .pipeline import Pipeline, make_pipeline
 from .preprocessing import StatFeatures, WindowScaler, WindowSegmenter
-
-__version__ = "0.1.0.dev0"
 
 # public name -> submodule that defines it, imported on first access
 _LAZY = {

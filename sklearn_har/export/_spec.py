@@ -17,6 +17,7 @@ import torch
 from sklearn.utils.validation import check_is_fitted
 from torch import nn
 
+from .._version import __version__
 from ..edge._format import EdgeSpec
 
 __all__ = ["EdgeModule", "edge_spec"]
@@ -89,10 +90,11 @@ def _compose(norm, mean, scale):
 
 def _split_pipeline(estimator):
     """(segmenter or None, [(name, step) before the classifier], classifier)."""
-    from ..pipeline import Pipeline
     from ..preprocessing import WindowScaler
 
-    if not isinstance(estimator, Pipeline):
+    # an sklearn_har.Pipeline, recognised by what it offers (the pipeline module
+    # calls into export, so export does not import it back)
+    if not (hasattr(estimator, "steps") and hasattr(type(estimator), "_segmenter")):
         if not _is_neural_classifier(estimator):
             raise TypeError(
                 "export_edge takes a fitted sklearn_har deep classifier (CNNClassifier, "
@@ -149,7 +151,6 @@ def edge_spec(estimator, *, channel_names=None, sampling_rate=None, normalize_in
     """
     import copy
 
-    from .. import __version__
 
     segmenter, middle, clf = _split_pipeline(estimator)
     clf.check_is_fitted()

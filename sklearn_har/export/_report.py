@@ -89,6 +89,7 @@ class ProfileReport:
     peak_activations_int8_estimate: int
     files: dict = field(default_factory=dict)
     arena_bytes: int | None = None
+    arena_breakdown: dict = field(default_factory=dict)
     latency: dict = field(default_factory=dict)
     bounds_ms: dict = field(default_factory=dict)
     host: dict = field(default_factory=dict)
@@ -112,6 +113,11 @@ class ProfileReport:
                 ("peak activations fp32 (estimate)", kib(self.peak_activations_fp32)),
                 ("peak activations int8 (estimate)", kib(self.peak_activations_int8_estimate)),
                 ("MCU arena (TFLite Micro, measured)", kib(self.arena_bytes))]
+        if self.arena_breakdown:
+            b = self.arena_breakdown
+            rows.append(("  of which allocated: activations / persistent",
+                         f"{kib(b.get('activations'))} / {kib(b.get('persistent'))} "
+                         "(host build, 64-bit structures)"))
         rows += [(f"file {name}", kib(size)) for name, size in self.files.items()]
         rows += [(f"latency {name}, 1 thread (median / p10)",
                   f"{v['median_ms']:.3f} / {v['p10_ms']:.3f} ms ({v['n_runs']} runs)")

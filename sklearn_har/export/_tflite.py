@@ -184,6 +184,27 @@ def tflm_arena(model_bytes, lo=1024, hi=1 << 24, step=16):
     return int(hi)
 
 
+def tflm_allocations(model_bytes, arena):
+    """What TFLite Micro's recording allocator reports once the model is allocated:
+    ``{"total", "activations" (head: the planned tensors), "persistent" (tail: tensor and
+    node structures, kernels' data)}`` in bytes (host build, 64-bit pointers)."""
+    import re
+
+    from tflite_micro.python.tflite_micro import runtime as tflm
+
+    with open(os.devnull, "w") as null, fd2_to(null):
+        it = tflm.Interpreter.from_bytes(model_bytes, arena_size=int(arena))
+    with tempfile.TemporaryFile() as log:
+        with fd2_to(log):
+            it.print_allocations()
+        log.seek(0)
+        text = log.read().decode(errors="replace")
+    found = {key: int(m.group(1)) for key, pattern in (
+        ("total", r"allocation total (\d+)"), ("activations", r"allocation head (\d+)"),
+        ("persistent", r"allocation tail (\d+)")) if (m := re.search(pattern, text))}
+    return found
+
+
 def _quantize_input(X, q):
     scale, zero = q["scale"], q["zero_point"]
     return np.clip(np.round(X / scale) + zero, -128, 127).astype(np.int8)
@@ -322,6 +343,7 @@ def export_mcu(module, spec, folder, cal_X, check_X, check_codes, on_mismatch, m
     spec.quantization = {"input": q_in, "output": q_out}
     arena = tflm_arena(model_bytes)
     report.arena_bytes = arena
+    report.arena_breakdown = tflm_allocations(model_bytes, arena)
     report.files["model.tflite"] = len(model_bytes)
     if max_arena_kb is not None and arena > max_arena_kb * 1024:
         os.remove(path)

@@ -15,6 +15,31 @@ __all__ = ["EdgeClassifier"]
 _TRUSTED_SEGMENTERS = {"sklearn_har.preprocessing._segmenter.WindowSegmenter"}
 
 
+def cpu_session(source, threads=1):
+    """An onnxruntime CPU session (``source``: a path or the model's bytes) with
+    ``threads`` intra-op threads and onnxruntime's own log quiet. Raises an
+    ImportError naming the pip command when onnxruntime is missing."""
+    try:
+        import onnxruntime as ort
+    except ImportError:
+        raise ImportError("onnxruntime is needed to run an edge artefact: pip install "
+                          "onnxruntime (or pip install 'sklearn-har[edge]')") from None
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = int(threads)
+    options.inter_op_num_threads = 1
+    options.log_severity_level = 3
+    source = os.fspath(source) if isinstance(source, os.PathLike) else source
+    return ort.InferenceSession(source, sess_options=options,
+                                providers=["CPUExecutionProvider"])
+
+
+def run_batches(session, X, n_outputs, batch=256):
+    """The first output of ``session`` on float32 windows ``X``, ``batch`` at a time."""
+    name = session.get_inputs()[0].name
+    out = [session.run(None, {name: X[i:i + batch]})[0] for i in range(0, len(X), batch)]
+    return np.concatenate(out) if out else np.zeros((0, n_outputs), np.float32)
+
+
 def _softmax(z):
     z = z - z.max(axis=1, keepdims=True)
     e = np.exp(z)
@@ -75,7 +100,6 @@ class EdgeClassifier:
         self.spec = spec
         self.path = path
         self.classes_ = np.asarray(spec.classes)
-        self._input = session.get_inputs()[0].name
         self._segmenter = None
 
     @classmethod
@@ -92,17 +116,8 @@ class EdgeClassifier:
         threads : int, default=1
             onnxruntime intra-op threads.
         """
-        try:
-            import onnxruntime as ort
-        except ImportError:
-            raise ImportError("EdgeClassifier needs onnxruntime: pip install onnxruntime "
-                              "(or pip install 'sklearn-har[edge]')") from None
         file = _resolve(path, int8)
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = int(threads)
-        options.log_severity_level = 3
-        session = ort.InferenceSession(file, sess_options=options,
-                                       providers=["CPUExecutionProvider"])
+        session = cpu_session(file, threads)
         meta = session.get_modelmeta().custom_metadata_map
         if METADATA_KEY not in meta:
             raise ValueError(f"{file} carries no sklearn_har metadata: it was not written by "
@@ -151,12 +166,7 @@ class EdgeClassifier:
     # -- prediction ----------------------------------------------------------
     def decision_windows(self, X, batch=256):
         """Logits of windows, shape ``(n, n_classes)``, float32."""
-        X = self._check_windows(X)
-        out = [self._session.run(None, {self._input: X[i:i + batch]})[0]
-               for i in range(0, len(X), batch)]
-        if not out:
-            return np.zeros((0, len(self.classes_)), np.float32)
-        return np.concatenate(out)
+        return run_batches(self._session, self._check_windows(X), len(self.classes_), batch)
 
     def predict_proba(self, X):
         """Class probabilities, per window; per row for a raw table."""

@@ -17,6 +17,7 @@ import numpy as np
 import torch
 
 from ..edge._format import METADATA_KEY
+from ..edge._runtime import cpu_session, run_batches
 from ._deps import quiet, require
 
 __all__ = ["export_onnx", "quantize_onnx", "onnx_session", "write_onnx_spec"]
@@ -51,24 +52,15 @@ def export_onnx(module, n_channels, window, path):
 
 
 def onnx_session(path_or_bytes, threads=1):
-    """An onnxruntime CPU session with ``threads`` intra-op threads."""
+    """An onnxruntime CPU session: the edge runtime's own (``edge._runtime.cpu_session``)."""
     require("onnxruntime", extra="edge")
-    import onnxruntime as ort
-
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = int(threads)
-    options.inter_op_num_threads = 1
-    options.log_severity_level = 3
-    source = os.fspath(path_or_bytes) if isinstance(path_or_bytes, os.PathLike) else path_or_bytes
-    return ort.InferenceSession(source, sess_options=options,
-                                providers=["CPUExecutionProvider"])
+    return cpu_session(path_or_bytes, threads)
 
 
 def run_session(session, X, batch=256):
     """Logits of windows ``X`` (float32, any number), in batches."""
     X = np.ascontiguousarray(X, dtype=np.float32)
-    out = [session.run(None, {INPUT: X[i:i + batch]})[0] for i in range(0, len(X), batch)]
-    return np.concatenate(out) if out else np.zeros((0, 0), np.float32)
+    return run_batches(session, X, session.get_outputs()[0].shape[-1], batch)
 
 
 class _Reader:

@@ -181,9 +181,9 @@ def test_pipeline_with_a_step_the_edge_cannot_carry(table_pipeline, tmp_path):
     from sklearn_har import CNNClassifier
 
     pipe, X = table_pipeline
-    other = Pipeline([("seg", pipe.named_steps["seg"]), ("f", FunctionTransformer()),
+    other = Pipeline([("seg", pipe.named_steps["seg"]),
+                      ("f", FunctionTransformer().fit(np.zeros((2, 2)))),
                       ("clf", pipe.named_steps["clf"])])
-    other.steps[1] = ("f", FunctionTransformer().fit(np.zeros((2, 2))))
     with pytest.raises(TypeError, match=r"cannot carry the Pipeline step 'f' "
                                         r"\(FunctionTransformer\)"):
         export_edge(other, tmp_path)

@@ -20,6 +20,7 @@ EXPECTED_FAILED_CHECKS = {
     "CNNClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "MAGRes2NetClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "NeuralWindowClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
+    "SFTNASClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "UMSNetClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "USADClassifier": {"check_no_attributes_set_in_init": _SKORCH_INIT},
     "WindowSegmenter": {
@@ -51,6 +52,10 @@ INSTANCES = {
         max_epochs=10, lr=0.03, batch_size=32, verbose=0, random_state=0)],
     "NeuralWindowClassifier": [sklearn_har.NeuralWindowClassifier(
         CNN1D, criterion=SmoothFocalCELoss, module__channels=(8,), max_epochs=10,
+        lr=0.03, batch_size=32, verbose=0, random_state=0)],
+    # short windows: one searchable layer; a small supernet, a short search
+    "SFTNASClassifier": [sklearn_har.SFTNASClassifier(
+        backend="conv", module__filters=8, search_epochs=3, max_epochs=10,
         lr=0.03, batch_size=32, verbose=0, random_state=0)],
     # the checks' windows are short (a few steps): one slice, tiny modules
     "UMSNetClassifier": [sklearn_har.UMSNetClassifier(

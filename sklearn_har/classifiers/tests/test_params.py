@@ -11,6 +11,7 @@ from sklearn_har.classifiers import (
     CNNClassifier,
     MAGRes2NetClassifier,
     NeuralWindowClassifier,
+    SFTNASClassifier,
     UMSNetClassifier,
     USADClassifier,
     WindowValidSplit,
@@ -39,6 +40,9 @@ def test_cnn_classifier_only_sets_its_module_and_keeps_the_base_parameters():
     (USADClassifier, [n for n in _PARAMS if n != "criterion"]),
     # MAG-Res2Net documents its own criterion, lr and batch size (the paper's recipe)
     (MAGRes2NetClassifier, [n for n in _SHARED if n not in ("criterion", "lr", "batch_size")]),
+    # SFTNAS documents the fine-tuning's optimizer, lr, epochs and batch size (the paper's)
+    (SFTNASClassifier, [n for n in _SHARED
+                        if n not in ("optimizer", "lr", "max_epochs", "batch_size")]),
 ])
 def test_every_shared_parameter_is_documented_once_in_each_docstring(cls, names):
     for name in names:

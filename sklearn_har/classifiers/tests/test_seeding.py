@@ -6,7 +6,12 @@ import pickle
 import numpy as np
 import pytest
 
-from sklearn_har.classifiers import MAGRes2NetClassifier, UMSNetClassifier, USADClassifier
+from sklearn_har.classifiers import (
+    MAGRes2NetClassifier,
+    SFTNASClassifier,
+    UMSNetClassifier,
+    USADClassifier,
+)
 from sklearn_har.datasets import make_har_windows
 
 pytestmark = pytest.mark.filterwarnings("ignore::sklearn_har.exceptions.DivergenceWarning")
@@ -19,6 +24,7 @@ TINY = {
     UMSNetClassifier: dict(module__n_slices=4, module__sensor_depths=(1, 1),
                            module__fusion_depths=(1, 1), module__sensor_width=4,
                            module__fusion_width=4, module__dim=16, module__heads=2),
+    SFTNASClassifier: dict(module__filters=8, search_epochs=2),
 }
 
 

@@ -1,5 +1,6 @@
 """SFTNAS's searchable first stage: the search space, its costs, the derived network."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -84,3 +85,46 @@ def test_sensor_select_uses_slices():
     assert sel(x).flatten().tolist() == [0, 1, 2, 6, 7]
     with pytest.raises(ValueError, match="out of range"):
         SensorSelect(3, [3])
+
+
+def test_complexity_loss_is_eq11_with_one_hot_choices():
+    stage = SFTSearchStage(4, 16, filters=6)  # strides 1, 2, 1, 2
+    _fix(stage, [1, 2, 4, 0], sensors=[0, 2, 3], filters=5)
+    stage.eval()
+    per_layer = [1 * 5 * 3 * 16 * 3, 5 * 5 * 3 * 8 * 5, 0, 5 * 5 * 3 * 4 * 1]  # identity: 0
+    unit = 1 * 6 * 4 * 16 * 7 + 6 * 6 * 4 * 8 * 7 + 6 * 6 * 4 * 8 * 7 + 6 * 6 * 4 * 4 * 7
+    assert stage.max_macs() == unit
+    expected = sum((m / unit) ** 2 for m in per_layer)
+    assert float(stage.complexity_loss().detach()) == pytest.approx(expected, rel=1e-6)
+
+
+def test_memory_penalty_is_zero_under_the_limit_and_log_ratio_above():
+    stage = SFTSearchStage(3, 16, filters=4)
+    stage.eval()
+    peak = float(stage.peak_memory().detach())
+    assert peak == max(1 * 3 * 16 + 4 * 3 * 16, 4 * 3 * 16 + 4 * 3 * 8, 4 * 3 * 8 * 2)
+    assert float(stage.memory_loss(peak + 1).detach()) == 0.0
+    assert float(stage.memory_loss(peak / 2).detach()) == pytest.approx(np.log(2.0))
+    # gradient only above the limit, and finite when everything is pruned
+    stage.train()
+    stage(torch.randn(2, 3, 16))
+    stage.memory_loss(peak + 1).backward()
+    assert all(p.grad is None or not p.grad.any() for p in stage.parameters())
+    with torch.no_grad():
+        stage.input_mask.scores.fill_(0.0)
+    stage.zero_grad()
+    stage(torch.randn(2, 3, 16))
+    (stage.memory_loss(10.0) + stage.complexity_loss()).backward()
+    assert all(p.grad is None or torch.isfinite(p.grad).all() for p in stage.parameters())
+
+
+def test_tinyhar_and_deepconvlstm_match_the_counts_of_table_ii():
+    from sklearn_har.nn.models import DeepConvLSTM, TinyHAR
+
+    # seed 003 Table II on UCI-HAR (9 channels, 6 classes): 298.18 k and 424.26 k
+    assert count_params(TinyHAR(9, 6)) == 298_185
+    assert count_params(DeepConvLSTM(9, 6)) == 424_262
+    x = torch.zeros(1, 9, 128)
+    # unpadded convolutions as the originals: 35.4 and 104.9 MMACs (Table II: 36.27, 105.95)
+    assert count_macs(TinyHAR(9, 6, padding="valid").eval(), x) == 35_430_400
+    assert count_macs(DeepConvLSTM(9, 6, padding="valid").eval(), x) == 104_871_424

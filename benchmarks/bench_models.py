@@ -34,18 +34,23 @@ import copy
 import json
 import multiprocessing
 import os
+import pickle
 import statistics
+import tempfile
 import time
+from pathlib import Path
 
 import numpy as np
 import torch
 from _args import add_data_args
 from _common import (
+    RESULTS,
     add_results_args,
     fmt,
     ints_arg,
     markdown_table,
     mean_std,
+    result_stem,
     resume_target,
     save,
     sync,
@@ -57,6 +62,8 @@ from sklearn_har.callbacks import WeightAveraging
 from sklearn_har.classifiers import (
     CNNClassifier,
     MAGRes2NetClassifier,
+    NeuralWindowClassifier,
+    SFTNASClassifier,
     UMSNetClassifier,
     USADClassifier,
     WindowValidSplit,
@@ -64,16 +71,29 @@ from sklearn_har.classifiers import (
 from sklearn_har.datasets import load_benchmark
 from sklearn_har.metrics import har_report
 from sklearn_har.nn import Lion
+from sklearn_har.nn.models import TinyHAR
 from sklearn_har.nn.profile import count_macs, count_params
 from sklearn_har.samplers import BorderlineSMOTE, DiffusionAugmenter
 
 NAME = "models"
+
+
+def tinyhar_classifier(**params):
+    """TinyHAR as seed 003 Table II counts it (unpadded convolutions: 298 k parameters,
+    35.4 MMACs on UCI-HAR), with Adam at batch 256 as seed 003 trains."""
+    return NeuralWindowClassifier(TinyHAR, **{"module__padding": "valid",
+                                              "optimizer": torch.optim.Adam,
+                                              "batch_size": 256, **params})
+
+
 #: the estimator of each model name, at its library defaults (a new network: one line)
 MODELS = {
     "cnn": CNNClassifier,
     "usad": USADClassifier,
     "mag_res2net": MAGRes2NetClassifier,
     "umsnet": UMSNetClassifier,
+    "sftnas": SFTNASClassifier,
+    "tinyhar": tinyhar_classifier,
 }
 #: seed 002's Lion setting (Table 6, WISDM)
 _LION = dict(optimizer=Lion, lr=3e-3, batch_size=2048)
@@ -100,6 +120,11 @@ LADDERS = {
         ("default", dict(), "+ECA"),  # + center loss: the default recipe
         ("+BorderlineSMOTE", dict(criterion__center_weight=0.0, sampler="borderline"), "+ECA"),
         ("+both", dict(sampler="borderline"), "default"),
+    ],
+    # seed 003's later stages: TinyHAR (the default) and DeepConvLSTM
+    "sftnas": [
+        ("default", dict(), None),
+        ("deepconvlstm backend", dict(backend="deepconvlstm"), None),
     ],
 }
 #: optimizer comparisons at equal epochs (--optimizers): early stopping off, every run
@@ -136,7 +161,12 @@ RECIPES = {
 }
 #: seed 004's variants (Table 1) x slice counts K (Tables 2 and 4) (--grid): A's K = 12
 #: and 24 paired with A K=6, variants B and C with A at the same K
+#: SFTNAS (seed 003 Figure 5a): the complexity weight beta1 swept on the pure-convolution
+#: backend, whose runs --export-mcu sends to a microcontroller; each arm unpaired
+SFTNAS_BETA1 = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
 GRIDS = {
+    "sftnas": [(f"conv beta1={b:g}", dict(backend="conv", beta1=b), None)
+               for b in SFTNAS_BETA1],
     "umsnet": [
         (f"{v} K={k}", dict(module__variant=v, module__n_slices=k),
          None if (v, k) == ("A", 6) else "A K=6" if v == "A" else f"A K={k}")
@@ -164,7 +194,7 @@ INNER_DRAW, INNER_TEST_SUBJECTS = 123, 5
 #: settings a resumed file must share with this run
 #: (``batch_size`` / ``lr``: None is each estimator's own default, recorded per run)
 RESUME_KEYS = ("max_epochs", "patience", "batch_size", "lr", "valid_size", "quick",
-               "diffusion")
+               "search_epochs", "diffusion")
 
 
 # -- data and splits ------------------------------------------------------------
@@ -275,6 +305,8 @@ def make_estimator(model, arm_params, settings, seed, device):
                                                  verbose=0)
     base = {k: settings[k] for k in ("max_epochs", "patience", "batch_size", "lr")
             if settings[k] is not None}
+    if model == "sftnas" and settings.get("search_epochs") is not None:
+        base["search_epochs"] = settings["search_epochs"]
     return MODELS[model](**{**base, **params}, random_state=seed, device=device, verbose=0)
 
 
@@ -318,6 +350,10 @@ def run_unit(unit, settings, data_home, device):
     durs = history[pre:, "dur"]
     module = copy.deepcopy(clf.module_).cpu().eval()
     example = torch.zeros(1, X_tr.shape[1], X_tr.shape[2])
+    if settings.get("save_models"):
+        os.makedirs(settings["save_models"], exist_ok=True)
+        with open(os.path.join(settings["save_models"], model_file(unit)), "wb") as fh:
+            pickle.dump(clf, fh)
     return {
         **{k: unit[k] for k in ("model", "arm", "dataset", "protocol", "seed", "fold")},
         **{k: v for k, v in report.items() if k != "per_class"},
@@ -333,7 +369,29 @@ def run_unit(unit, settings, data_home, device):
         "fit_s": fit_s, "predict_windows_per_s": len(te) / predict_s,
         "device": device,
         "gpu": torch.cuda.get_device_name(0) if device.startswith("cuda") else None,
+        **search_record(clf),
     }
+
+
+def model_file(unit):
+    """File name of a run's pickled estimator (--save-models)."""
+    key = "_".join(str(unit[k]) for k in ("model", "arm", "dataset", "protocol", "seed", "fold"))
+    return "".join(c if c.isalnum() or c in "-_.=" else "_" for c in key) + ".pkl"
+
+
+def search_record(clf):
+    """What an architecture search found (SFTNAS): per layer the operator and filters, the
+    kept sensors, the output length, the search's epochs and seconds."""
+    report = getattr(clf, "search_report_", None)
+    if report is None:
+        return {}
+    history = clf.search_history_
+    return {"search": {
+        **{k: report[k] for k in ("backend", "layers", "sensors", "sensors_dropped",
+                                  "n_timesteps_out", "peak_sram_int8_bytes")},
+        "beta1": clf.beta1, "search_epochs": len(history),
+        "search_s": float(sum(row["dur"] for row in history)),
+        "search_valid_acc": history[-1].get("valid_acc") if history else None}}
 
 
 def _worker_init(threads):
@@ -483,6 +541,232 @@ def tables(summary, gains, times=()):
     return text
 
 
+# -- SFTNAS: the microcontroller export and seed 003's figures --------------------
+#: seed 003 Table II (UCI-HAR official split): parameters, MACs, F1 macro (%)
+TABLE_II = {"TinyHAR": (298.18e3, 36.27e6, 94.58), "TinyHAR + SFTNAS": (13.96e3, 0.767e6, 94.36)}
+#: calibration windows of an MCU export (drawn from the run's training windows)
+MCU_CALIBRATION = 512
+#: the export's own refusal threshold while measuring: a network over the budget is
+#: measured and reported as not fitting, not skipped
+MEASURE_ARENA_KB = 4096
+
+
+def tflite_predict(folder, X):
+    """Class indices from an MCU artefact (``model.tflite`` + ``model.json``) as a device
+    runs it: standardise with the spec's statistics, quantise with its input scale and
+    zero point, int8 inference with LiteRT's optimised kernels (which the export checked
+    TFLite Micro matches within 1 LSB)."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    from sklearn_har.edge import EdgeSpec
+
+    with open(os.path.join(folder, "model.json")) as fh:
+        spec = EdgeSpec.from_json(fh.read())
+    norm, q = spec.normalization, spec.quantization["input"]
+    Z = (X - np.asarray(norm["mean"])[:, None]) / np.asarray(norm["scale"])[:, None]
+    Xq = np.clip(np.round(Z / q["scale"]) + q["zero_point"], -128, 127).astype(np.int8)
+    it = Interpreter(model_path=os.path.join(folder, "model.tflite"))
+    it.allocate_tensors()
+    i, o = it.get_input_details()[0], it.get_output_details()[0]
+    out = []
+    for x in Xq:
+        it.set_tensor(i["index"], x[None])
+        it.invoke()
+        out.append(int(np.argmax(it.get_tensor(o["index"])[0])))
+    return np.array(out)
+
+
+def export_mcu_runs(runs, models_dir, data_home, settings, max_arena_kb=96):
+    """Export every SFTNAS conv-backend run saved in ``models_dir`` (--save-models) with
+    ``export_edge(target="mcu")`` and add its int8 figures to the run as ``run["mcu"]``."""
+    from sklearn.metrics import f1_score
+
+    done = 0
+    for r in runs:
+        if r["model"] != "sftnas" or r.get("search", {}).get("backend") != "conv" or "mcu" in r:
+            continue
+        path = os.path.join(models_dir, model_file(r))
+        if not os.path.exists(path):
+            continue
+        with open(path, "rb") as fh:
+            clf = pickle.load(fh)
+        data = load(r["dataset"], data_home, settings["quick"])
+        _, tr, te, _, _ = next(f for f in folds(r["dataset"], r["protocol"], data, r["seed"],
+                                                settings["quick"]) if f[0] == r["fold"])
+        pick = np.random.default_rng(r["seed"]).choice(len(tr), min(MCU_CALIBRATION, len(tr)),
+                                                       replace=False)
+        X_te, y_te = data["X"][te], data["y"][te]
+        with tempfile.TemporaryDirectory() as folder:
+            result = clf.export_edge(folder, target="mcu", calibration=data["X"][tr][pick],
+                                     check_windows=X_te, check_y=y_te, on_mismatch="warn",
+                                     max_arena_kb=MEASURE_ARENA_KB, n_runs=20)
+            pred = clf.classes_[tflite_predict(folder, X_te)]
+            flash = os.path.getsize(result.files["tflite"])
+        check = next(c for c in result.verification if "agreement" in c)
+        r["mcu"] = {
+            "arena_bytes": result.profile.arena_bytes, "max_arena_kb": max_arena_kb,
+            "fits": result.profile.arena_bytes <= max_arena_kb * 1024,
+            "flash_bytes": flash, "int8_accuracy": float(np.mean(pred == y_te)),
+            "int8_f1_macro": float(f1_score(y_te, pred, average="macro")),
+            "agreement": check["agreement"], "verified": all(c["passed"] for c in
+                                                             result.verification),
+            "m33_bound_ms": result.profile.bounds_ms["cortex_m33_80mhz"],
+            "arena_breakdown": result.profile.arena_breakdown,
+        }
+        done += 1
+        print(f"  mcu {r['arm']:18s} seed {r['seed']} arena {r['mcu']['arena_bytes'] / 1024:.1f} "
+              f"KiB flash {flash / 1024:.1f} KiB int8 F1 {r['mcu']['int8_f1_macro']:.4f}",
+              flush=True)
+    return done
+
+
+def _mean(values):
+    values = [v for v in values if v is not None]
+    return statistics.fmean(values) if values else float("nan")
+
+
+def sftnas_summary(runs, expected_folds):
+    """Per SFTNAS / TinyHAR arm, dataset and protocol (complete seeds only): F1 and
+    accuracy (mean ± std over seeds), size and cost of the networks found, filters per
+    searched layer (mean over runs), and the MCU figures where exported."""
+    rows = []
+    summary = summarise([r for r in runs if r["model"] in ("sftnas", "tinyhar")],
+                        expected_folds)
+    for (model, arm, dataset, protocol), stats in summary.items():
+        rs = [r for r in runs if (r["model"], r["arm"], r["dataset"], r["protocol"]) ==
+              (model, arm, dataset, protocol) and r["seed"] in stats["seeds"]]
+        row = {"model": model, "arm": arm, "dataset": dataset, "protocol": protocol,
+               "seeds": stats["seeds"], "f1_macro": stats["f1_macro"],
+               "accuracy": stats["accuracy"], "params": mean_std(r["params"] for r in rs),
+               "macs": mean_std(r["macs"] for r in rs)}
+        found = [r["search"] for r in rs if "search" in r]
+        if found:
+            n_layers = len(found[0]["layers"])
+            row.update(
+                beta1=found[0]["beta1"], backend=found[0]["backend"],
+                n_sensors=_mean(len(f["sensors"]) for f in found),
+                n_timesteps_out=_mean(f["n_timesteps_out"] for f in found),
+                peak_sram_int8=_mean(f["peak_sram_int8_bytes"] for f in found),
+                search_s=_mean(f["search_s"] for f in found),
+                filters=[_mean(f["layers"][i]["filters"] for f in found)
+                         for i in range(n_layers)],
+                filters_all=[[f["layers"][i]["filters"] for f in found]
+                             for i in range(n_layers)],
+                ops=[[f["layers"][i]["op"] for f in found] for i in range(n_layers)])
+        mcu = [r["mcu"] for r in rs if "mcu" in r]
+        if mcu:
+            row["mcu"] = {k: mean_std(m[k] for m in mcu) for k in (
+                "int8_f1_macro", "int8_accuracy", "arena_bytes", "flash_bytes", "m33_bound_ms")}
+            row["mcu"]["n_runs"] = len(mcu)
+            row["mcu"]["all_fit"] = all(m["fits"] for m in mcu)
+        rows.append(row)
+    return rows
+
+
+def sftnas_tables(rows):
+    """Markdown: the networks found against seed 003 Table II, the beta1 sweep with its
+    MCU figures, and the filters kept per searched layer (Figure 5b)."""
+    if not rows:
+        return ""
+    text = ("\n\nSFTNAS (seed 003): the networks found, against Table II (UCI-HAR official "
+            "split: TinyHAR 298.18 k / 36.27 MMACs / F1m 94.58; TinyHAR + SFTNAS 13.96 k / "
+            "0.767 MMACs / F1m 94.36)\n\n")
+    head = ["model", "arm", "dataset", "protocol", "seeds", "F1 macro", "accuracy", "params",
+            "MMACs", "sensors kept", "T out", "peak SRAM int8 (est.)", "search s",
+            "int8 F1 macro (MCU)", "arena KiB", "flash KiB", "M33 bound ms"]
+    body = []
+    for r in rows:
+        m = r.get("mcu")
+        body.append([
+            r["model"], r["arm"], r["dataset"], r["protocol"], len(r["seeds"]),
+            fmt(r["f1_macro"]), fmt(r["accuracy"]), f"{r['params']['mean'] / 1e3:.2f} k",
+            f"{r['macs']['mean'] / 1e6:.3f}",
+            f"{r['n_sensors']:.1f}" if "n_sensors" in r else "-",
+            f"{r['n_timesteps_out']:.0f}" if "n_timesteps_out" in r else "-",
+            f"{r['peak_sram_int8'] / 1024:.1f} KiB" if "peak_sram_int8" in r else "-",
+            f"{r['search_s']:.0f}" if "search_s" in r else "-",
+            fmt(m["int8_f1_macro"]) if m else "-",
+            f"{m['arena_bytes']['mean'] / 1024:.1f}" if m else "-",
+            f"{m['flash_bytes']['mean'] / 1024:.1f}" if m else "-",
+            f"{m['m33_bound_ms']['mean']:.2f}" if m else "-"])
+    text += markdown_table(head, body)
+    searched = [r for r in rows if "filters" in r]
+    if searched:
+        n = max(len(r["filters"]) for r in searched)
+        text += ("\n\nFilters kept per searched layer (mean over runs; Figure 5b), "
+                 "stride-1 and stride-2 layers alternating\n\n")
+        text += markdown_table(
+            ["arm", "dataset", "protocol"] + [f"L{i + 1}" for i in range(n)],
+            [[r["arm"], r["dataset"], r["protocol"]] + [f"{f:.1f}" for f in r["filters"]]
+             for r in searched])
+    return text
+
+
+def sftnas_figures(rows, stem, directory=RESULTS):
+    """Figure 5a (F1 macro against MACs over the beta1 sweep, with TinyHAR and Table II)
+    and Figure 5b (filters per searched layer), as PNGs beside the results; [] without
+    matplotlib."""
+    try:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+    except ImportError:
+        print("matplotlib is not installed: no SFTNAS figures", flush=True)
+        return []
+    paths = []
+    for dataset, protocol in sorted({(r["dataset"], r["protocol"]) for r in rows}):
+        cell = [r for r in rows if (r["dataset"], r["protocol"]) == (dataset, protocol)]
+        sweep = sorted((r for r in cell if "beta1" in r and r["arm"].startswith("conv beta1")),
+                       key=lambda r: r["beta1"])
+        if not sweep:
+            continue
+        fig, (ax, bx) = plt.subplots(1, 2, figsize=(11, 4.2))
+        for label, key in (("torch fp32", None), ("int8 on the MCU", "mcu")):
+            pts = [(r["macs"]["mean"] / 1e6, (r[key]["int8_f1_macro"] if key else
+                                              r["f1_macro"]), r["beta1"])
+                   for r in sweep if key is None or key in r]
+            if pts:
+                ax.errorbar([p[0] for p in pts], [100 * p[1]["mean"] for p in pts],
+                            yerr=[100 * p[1]["std"] for p in pts], marker="o", capsize=3,
+                            label=f"SFTNAS conv backend, {label}")
+                if key is None:
+                    for x, f, b in pts:
+                        ax.annotate(f"β1={b:g}", (x, 100 * f["mean"]), fontsize=7,
+                                    xytext=(3, 3), textcoords="offset points")
+        for r in cell:
+            if r not in sweep:  # TinyHAR, and SFTNAS with its other backends
+                name = "TinyHAR (ours)" if r["model"] == "tinyhar" else f"SFTNAS {r['arm']}"
+                ax.errorbar(r["macs"]["mean"] / 1e6, 100 * r["f1_macro"]["mean"],
+                            yerr=100 * r["f1_macro"]["std"], marker="s", capsize=3,
+                            linestyle="none", label=name)
+        if dataset == "uci_har_official" and protocol == "subject":
+            for name, (_, macs, f1) in TABLE_II.items():
+                ax.plot(macs / 1e6, f1, marker="*", markersize=11, linestyle="none",
+                        label=f"{name} (seed 003 Table II)")
+        ax.set_xscale("log")
+        ax.set_xlabel("MMACs per window (log)")
+        ax.set_ylabel("F1 macro on the test subjects (%)")
+        ax.set_title(f"accuracy vs MACs: {dataset}, {protocol}")
+        ax.legend(fontsize=7)
+        ax.grid(alpha=0.3)
+        for r in sweep:
+            layers = np.arange(1, len(r["filters"]) + 1)
+            bx.plot(layers, r["filters"], marker="o", label=f"β1={r['beta1']:g}")
+        bx.set_xlabel("searched layer (odd: stride 1, even: stride 2)")
+        bx.set_ylabel("filters kept (mean over seeds)")
+        bx.set_title("filters per layer (Figure 5b)")
+        bx.legend(fontsize=7)
+        bx.grid(alpha=0.3)
+        fig.tight_layout()
+        path = Path(directory) / f"{stem}_sftnas_{dataset}_{protocol}.png"
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        paths.append(path)
+        print(f"figure: {path}", flush=True)
+    return paths
+
+
 # -- main -----------------------------------------------------------------------
 def plan(args, settings, data_home):
     """Every run to make, seed by seed and, within a fold, every model and arm together:
@@ -544,6 +828,15 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true",
                         help="smoke test: every 10th window, 2 epochs, one fold, tiny diffusion")
     parser.add_argument("--tag", default="", help="suffix of the result file name")
+    parser.add_argument("--search-epochs", type=int, default=None,
+                        help="SFTNAS search epochs (default: the estimator's, 100)")
+    parser.add_argument("--save-models", metavar="DIR", default=None,
+                        help="pickle each run's fitted estimator into DIR (for --export-mcu)")
+    parser.add_argument("--export-mcu", metavar="DIR", default=None,
+                        help="no training: export the SFTNAS conv-backend runs of the resumed "
+                             "file whose estimators DIR holds (--save-models) with "
+                             "export_edge(target='mcu') and add their int8 figures (CPU; "
+                             "needs the mcu extra)")
     add_data_args(parser)
     add_results_args(parser, resume=True)
     args = parser.parse_args(argv)
@@ -565,7 +858,8 @@ def main(argv=None):
     settings = {
         "max_epochs": 2 if args.quick else args.max_epochs, "patience": args.patience,
         "batch_size": args.batch_size, "lr": args.lr, "valid_size": "0.2 of all windows",
-        "quick": args.quick,
+        "quick": args.quick, "save_models": args.save_models,
+        "search_epochs": 2 if args.quick else args.search_epochs,
         "diffusion": dict(max_iter=20 if args.quick else args.diffusion_iter,
                           n_steps=50 if args.quick else 1000, sampling_steps=10 if args.quick
                           else 50, ddim_eta=1.0, width=16 if args.quick else 64,
@@ -598,6 +892,34 @@ def main(argv=None):
     info = torch_info(["cuda"] if args.device.startswith("cuda") else ["cpu"])
     start = time.perf_counter()
 
+    def write():
+        summary = summarise(runs, expected)
+        gains = [g for m in args.model for g in ladder_gains(summary, m)]
+        times = [t for m in args.model for t in optimizer_times(runs, m)]
+        sft = sftnas_summary(runs, expected)
+        return save(name, {"settings": settings, "protocols": PROTOCOLS, "jobs": args.jobs,
+                           "torch": info, "runs": runs,
+                           "summary": [{"model": k[0], "arm": k[1], "dataset": k[2],
+                                        "protocol": k[3], **v} for k, v in summary.items()],
+                           "ladder": gains, "optimizers": times, "sftnas": sft},
+                    tables(summary, gains, times) + sftnas_tables(sft)
+                    + f"\n\n{args.jobs} run(s) at a time on {args.device}"
+                    + (f" ({info['gpu']})" if info["gpu"] else "") + ": timings compare "
+                    "models within this file.", update_results=args.update_results, run=run)
+
+    def figures():
+        stem = result_stem(name, update_results=args.update_results, run=run)
+        sftnas_figures(sftnas_summary(runs, expected), stem)
+
+    if args.export_mcu:
+        if path is None:
+            raise SystemExit("--export-mcu adds to a result file: pass --resume")
+        n = export_mcu_runs(runs, args.export_mcu, data_home, settings)
+        print(f"--export-mcu: {n} runs exported", flush=True)
+        write()
+        figures()
+        return
+
     def record(result):
         runs.append(result)
         print(f"  {result['model']:5s} {result['arm']:24s} {result['dataset']:20s} "
@@ -605,17 +927,7 @@ def main(argv=None):
               f"acc {result['accuracy']:.4f} F1 {result['f1_macro']:.4f} "
               f"epochs {result['epochs_run']} {result['s_per_epoch']:.2f} s/epoch "
               f"({time.perf_counter() - start:.0f} s)", flush=True)
-        summary = summarise(runs, expected)
-        gains = [g for m in args.model for g in ladder_gains(summary, m)]
-        times = [t for m in args.model for t in optimizer_times(runs, m)]
-        save(name, {"settings": settings, "protocols": PROTOCOLS, "jobs": args.jobs,
-                    "torch": info, "runs": runs,
-                    "summary": [{"model": k[0], "arm": k[1], "dataset": k[2], "protocol": k[3],
-                                 **v} for k, v in summary.items()],
-                    "ladder": gains, "optimizers": times},
-             tables(summary, gains, times) + f"\n\n{args.jobs} run(s) at a time on {args.device}"
-             + (f" ({info['gpu']})" if info["gpu"] else "") + ": timings compare models "
-             "within this file.", update_results=args.update_results, run=run)
+        write()
 
     def out_of_time():
         return args.time_budget is not None and time.perf_counter() - start > args.time_budget
@@ -640,6 +952,8 @@ def main(argv=None):
                 finished, pending = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
                 for fut in finished:
                     record(fut.result())
+    if any(r["model"] == "sftnas" for r in runs):
+        figures()
     left = len(todo) - (len(runs) - len(done))
     print(f"finished {len(runs) - len(done)} runs in {time.perf_counter() - start:.0f} s; "
           f"{left} left" + (" (--resume continues)" if left else ""), flush=True)

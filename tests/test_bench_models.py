@@ -281,3 +281,78 @@ def test_a_recording_of_several_activities_is_refused(bench):
                  channel_names=["x"])
     with pytest.raises(ValueError, match="recording 1 holds several activities"):
         bench.recordings_as_windows(data, 8)
+
+
+def _sft_run(seed, arm, f1, macs, filters, mcu=None, model="sftnas"):
+    run = {"model": model, "arm": arm, "dataset": "uci_har_official", "protocol": "subject",
+           "seed": seed, "fold": "official", "accuracy": f1 + 0.01, "f1_macro": f1,
+           "params": 10_000 + macs // 100, "macs": macs,
+           **{k: 0.5 for k in ("f1_weighted", "precision_macro", "recall_macro", "g_mean",
+                               "roc_auc_ovr", "ece", "s_per_epoch", "predict_windows_per_s",
+                               "epochs_run")}}
+    if model == "sftnas":
+        run["search"] = {"backend": "conv", "beta1": float(arm.split("=")[1]),
+                         "layers": [{"stride": s, "op": "conv3", "filters": f}
+                                    for s, f in zip([1, 2, 1, 2], filters)],
+                         "sensors": ["a", "b"], "sensors_dropped": ["c"], "n_timesteps_out": 8,
+                         "peak_sram_int8_bytes": 4096, "search_epochs": 3, "search_s": 10.0,
+                         "search_valid_acc": 0.8}
+    if mcu is not None:
+        run["mcu"] = {"arena_bytes": 20_000, "max_arena_kb": 96, "fits": True,
+                      "flash_bytes": 30_000, "int8_accuracy": mcu + 0.01, "int8_f1_macro": mcu,
+                      "agreement": 0.99, "verified": True, "m33_bound_ms": 5.0,
+                      "arena_breakdown": {}}
+    return run
+
+
+def test_sftnas_summary_tables_and_figures(bench, tmp_path):
+    runs = [_sft_run(s, "conv beta1=0", 0.9 + s / 100, 2_000_000, [8, 8, 16, 16], mcu=0.89)
+            for s in (0, 1)]
+    runs += [_sft_run(s, "conv beta1=10", 0.8, 500_000, [2, 4, 6, 8]) for s in (0, 1)]
+    runs += [_sft_run(0, "conv beta1=30", 0.7, 100_000, [1, 1, 2, 2])]  # seed 1 missing
+    runs += [_sft_run(s, "default", 0.93, 36_000_000, [], model="tinyhar") for s in (0, 1)]
+    rows = bench.sftnas_summary(runs, {("uci_har_official", "subject"): 1})
+    by_arm = {r["arm"]: r for r in rows}
+    assert set(by_arm) == {"conv beta1=0", "conv beta1=10", "conv beta1=30", "default"}
+    first = by_arm["conv beta1=0"]
+    assert first["f1_macro"]["mean"] == pytest.approx(0.905)
+    assert first["filters"] == [8, 8, 16, 16] and first["n_sensors"] == 2
+    assert first["mcu"]["n_runs"] == 2 and first["mcu"]["all_fit"]
+    assert "mcu" not in by_arm["conv beta1=10"] and "filters" not in by_arm["default"]
+    text = bench.sftnas_tables(rows)
+    assert "Table II" in text and "Figure 5b" in text
+    assert "| conv beta1=10 | uci_har_official | subject | 2.0 | 4.0 | 6.0 | 8.0 |" in text
+    pytest.importorskip("matplotlib")
+    [png] = bench.sftnas_figures(rows, "test", directory=tmp_path)
+    assert png.exists() and png.stat().st_size > 10_000
+
+
+def test_sftnas_and_tinyhar_estimators(bench):
+    settings = {"max_epochs": 5, "patience": 3, "batch_size": None, "lr": None,
+                "search_epochs": 7}
+    arms = dict((a[0], a[1]) for a in bench.arms_of("sftnas", grid=True))
+    assert sorted(a["beta1"] for a in arms.values()) == sorted(bench.SFTNAS_BETA1)
+    clf = bench.make_estimator("sftnas", arms["conv beta1=3"], settings, 0, "cpu")
+    assert (clf.backend, clf.beta1, clf.search_epochs, clf.max_epochs) == ("conv", 3.0, 7, 5)
+    tiny = bench.make_estimator("tinyhar", {}, settings, 0, "cpu")
+    assert tiny.batch_size == 256 and tiny.module__padding == "valid"
+    assert not hasattr(bench.make_estimator("cnn", {}, settings, 0, "cpu"), "search_epochs")
+
+
+@pytest.mark.slow
+def test_sftnas_quick_run_saves_models_and_exports_them_to_the_mcu(bench, tmp_path,
+                                                                   monkeypatch):
+    if not os.environ.get("SKLEARN_HAR_DATA"):
+        pytest.skip("needs SKLEARN_HAR_DATA")
+    pytest.importorskip("ai_edge_litert")
+    common = ["--quick", "--device", "cpu", "--seeds", "0", "--model", "sftnas", "--grid",
+              "--dataset", "uci_har_official", "--protocol", "subject", "--tag", "sftnas_test"]
+    monkeypatch.setitem(bench.GRIDS, "sftnas", bench.GRIDS["sftnas"][:1])  # beta1 = 0 only
+    bench.main(common + ["--save-models", str(tmp_path)])
+    bench.main(common + ["--resume", "--export-mcu", str(tmp_path)])
+    import json
+
+    latest = sorted((BENCHMARKS / "results").glob("models_sftnas_test.run-*.json"))[-1]
+    [run] = json.loads(latest.read_text())["runs"]
+    assert run["search"]["backend"] == "conv" and len(run["search"]["layers"]) == 10
+    assert run["mcu"]["arena_bytes"] > 0 and 0 <= run["mcu"]["int8_f1_macro"] <= 1

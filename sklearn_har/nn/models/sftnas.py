@@ -237,7 +237,8 @@ class SFTSearchStage(nn.Module):
                 report.append({"stride": stride, "op": layer.names[j],
                                "filters": int(kept_in.numel())})
                 continue
-            kept = _at_least_one(op.mask, f"the filter mask of layer {len(report)} ({layer.names[j]})")
+            kept = _at_least_one(op.mask,
+                                 f"the filter mask of layer {len(report)} ({layer.names[j]})")
             conv = nn.Conv2d(int(kept_in.numel()), int(kept.numel()), (1, op.kernel),
                              stride=(1, op.stride), padding=(0, op.kernel // 2), bias=False)
             bn = nn.BatchNorm2d(int(kept.numel()))

@@ -460,7 +460,20 @@ def _backend(name, filters, n_sensors):
 # ---------------------------------------------------------------------------
 # networks
 # ---------------------------------------------------------------------------
-class SFTNet(WindowNet):
+class _StagedNet(WindowNet):
+    """``stage`` (windows to ``(B, F, C', T')`` maps), ``backend`` (to ``(B, D, T'')``, then
+    pooled to ``(B, D)``), the linear head."""
+
+    def forward_features(self, x):
+        self.check_input(x)
+        return self.backend.features(self.stage(x))
+
+    def forward_head(self, x, pre_logits=False):
+        features = self.backend.pool(x)
+        return features if pre_logits else self.head(self.dropout(features))
+
+
+class SFTNet(_StagedNet):
     """A first stage (``(B, C, T)`` to ``(B, F, C', T')``) followed by a later stage
     (:data:`BACKENDS`) and a linear head: TinyHAR, DeepConvLSTM, and every network
     SFTNAS derives.
@@ -487,13 +500,6 @@ class SFTNet(WindowNet):
         """Input channels the network reads (all others are ignored)."""
         return list(self.stage.sensors)
 
-    def forward_features(self, x):
-        self.check_input(x)
-        return self.backend.features(self.stage(x))
-
-    def forward_head(self, x, pre_logits=False):
-        features = self.backend.pool(x)
-        return features if pre_logits else self.head(self.dropout(features))
 
 
 class TinyHAR(SFTNet):
@@ -526,7 +532,7 @@ class DeepConvLSTM(SFTNet):
                          dropout)
 
 
-class SFTNASNet(WindowNet):
+class SFTNASNet(_StagedNet):
     """The SFTNAS supernet: :class:`SFTSearchStage` then a later stage (``backend``) sized
     for every sensor and ``filters`` filters, and a linear head.
 
@@ -566,13 +572,6 @@ class SFTNASNet(WindowNet):
         self.init_head(self.backend.n_features, n_classes,
                        _DROPOUT[backend] if dropout is None else dropout)
 
-    def forward_features(self, x):
-        self.check_input(x)
-        return self.backend.features(self.stage(x))
-
-    def forward_head(self, x, pre_logits=False):
-        features = self.backend.pool(x)
-        return features if pre_logits else self.head(self.dropout(features))
 
     def arch_parameters(self):
         """The architecture logits ``alpha`` (the upper level of the bi-level problem)."""

@@ -164,3 +164,15 @@ def test_the_found_conv_network_exports_to_the_mcu(windows, tmp_path):
     assert result.profile.arena_bytes is not None and result.profile.arena_bytes < 96 * 1024
     onnx = clf.export_edge(tmp_path / "pi", target="pi", calibration=X[:32])
     assert onnx.verification[0]["passed"]
+
+
+def test_the_found_tinyhar_network_exports_to_the_pi(windows, tmp_path):
+    pytest.importorskip("onnxruntime")
+    X, y, groups = windows
+    clf = SFTNASClassifier(**TINY, random_state=0).fit(X, y, groups=groups)
+    result = clf.export_edge(tmp_path / "pi", target="pi", calibration=X[:32], int8=False)
+    assert result.verification[0]["passed"]
+    from sklearn_har.edge import EdgeClassifier
+
+    edge = EdgeClassifier.load(result.files["onnx"])
+    np.testing.assert_array_equal(edge.predict(X[:20]), clf.predict(X[:20]))

@@ -27,6 +27,7 @@ _LAZY = {
     "USADClassifier": ".classifiers",
     "export_edge": ".export",
     "profile": ".export",
+    "load": ".persistence",
 }
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "UMSNetClassifier",
     "USADClassifier",
     "export_edge",
+    "load",
     "profile",
     "__version__",
 ]

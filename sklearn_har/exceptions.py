@@ -4,9 +4,12 @@ __all__ = [
     "DivergenceWarning",
     "FewSamplesWarning",
     "InputScaleWarning",
+    "ModelFileError",
+    "ModelVersionWarning",
     "NoDangerWarning",
     "NonFiniteLossError",
     "ShortRunWarning",
+    "UntrustedTypeError",
 ]
 
 
@@ -49,3 +52,17 @@ class EdgeExportError(ValueError):
 
 class ExportVerificationWarning(UserWarning):
     """An edge artefact was kept out of tolerance (``on_mismatch="warn"``)."""
+
+
+class UntrustedTypeError(TypeError):
+    """A saved model names types that are not trusted; nothing was loaded (the message
+    lists them; pass them as ``trusted=`` after checking them)."""
+
+
+class ModelFileError(ValueError):
+    """A saved model file is not one, is truncated, was modified, or was written by an
+    incompatible version (the message says which)."""
+
+
+class ModelVersionWarning(UserWarning):
+    """A saved model was written by another version of sklearn_har or torch."""

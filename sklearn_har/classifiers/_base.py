@@ -442,6 +442,25 @@ class NeuralWindowClassifier(
         return self.classes_[proba.argmax(axis=1)]
 
     # ------------------------------------------------------------------
+    # persistence
+    # ------------------------------------------------------------------
+    def save(self, path):
+        """Write this fitted classifier to the file ``path`` as data: parameters, fitted
+        attributes and history as JSON, the network's tensors as safetensors (no
+        pickle). ``sklearn_har.load(path)`` reads it back; see
+        :func:`sklearn_har.persistence.save`."""
+        from ..persistence import save
+
+        return save(self, path)
+
+    def _saved_architecture(self):
+        """What rebuilds ``module_`` beyond the parameters (None: the parameters do)."""
+        return None
+
+    def _restore_architecture(self, spec):  # pragma: no cover - only overridden
+        raise TypeError(f"{type(self).__name__} saves no architecture to restore.")
+
+    # ------------------------------------------------------------------
     # edge
     # ------------------------------------------------------------------
     def export_edge(self, path, target="pi", calibration=None, **kwargs):

@@ -13,7 +13,7 @@ from skorch.utils import to_tensor
 
 from ..exceptions import NonFiniteLossError
 from ..nn.layers import temperature
-from ..nn.models.sftnas import BACKENDS, SFTNASNet
+from ..nn.models.sftnas import BACKENDS, SFTNASNet, SFTNet
 from ..nn.profile import count_macs, count_params, peak_activation_bytes
 from ..utils._docstring import fill_doc
 from ._base import NeuralWindowClassifier
@@ -180,6 +180,14 @@ class SFTNASClassifier(NeuralWindowClassifier):
                 isinstance(factory, type) and issubclass(factory, SFTNASNet)):
             args["backend"] = self.backend
         return args
+
+    # the derived network is not what the parameters build: save and restore its shape
+    def _saved_architecture(self):
+        return self.module_.architecture()
+
+    def _restore_architecture(self, spec):
+        self.module_ = SFTNet.from_architecture(spec).to(self.device)
+        self._initialize_optimizer()
 
     @property
     def final_module_(self):

@@ -500,6 +500,33 @@ class SFTNet(_StagedNet):
         """Input channels the network reads (all others are ignored)."""
         return list(self.stage.sensors)
 
+    def architecture(self):
+        """The shape of a derived network as data (:meth:`from_architecture` rebuilds it)."""
+        if not isinstance(self.stage, DerivedStage):
+            raise TypeError(f"{type(self).__name__}.architecture: only a derived network "
+                            "(SFTNASNet.derive) has one; this one is built from its "
+                            "parameters.")
+        names = {cls: name for name, cls in BACKENDS.items()}
+        convs = [m for m in self.stage.body if isinstance(m, nn.Conv2d)]
+        return {"n_channels": self.n_channels, "n_classes": self.head.out_features,
+                "sensors": list(self.stage.sensors), "filters_out": self.stage.filters_out,
+                "convs": [[c.in_channels, c.out_channels, c.kernel_size[1], c.stride[1]]
+                          for c in convs],
+                "backend": names[type(self.backend)], "dropout": self.dropout.p}
+
+    @classmethod
+    def from_architecture(cls, arch):
+        """A network of the shape :meth:`architecture` describes (fresh weights)."""
+        layers = []
+        for f_in, f_out, kernel, stride in arch["convs"]:
+            layers += [nn.Conv2d(f_in, f_out, (1, kernel), stride=(1, stride),
+                                 padding=(0, kernel // 2), bias=False),
+                       nn.BatchNorm2d(f_out), nn.ReLU()]
+        stage = DerivedStage(arch["n_channels"], arch["sensors"], nn.Sequential(*layers),
+                             arch["filters_out"])
+        backend = _backend(arch["backend"], len(arch["filters_out"]), len(arch["sensors"]))
+        return cls(arch["n_channels"], arch["n_classes"], stage, backend, arch["dropout"])
+
 
 
 class TinyHAR(SFTNet):

@@ -163,7 +163,7 @@ RECIPES = {
 #: and 24 paired with A K=6, variants B and C with A at the same K
 #: SFTNAS (seed 003 Figure 5a): the complexity weight beta1 swept on the pure-convolution
 #: backend, whose runs --export-mcu sends to a microcontroller; each arm unpaired
-SFTNAS_BETA1 = (0.0, 0.1, 0.3, 1.0, 3.0, 10.0, 30.0)
+SFTNAS_BETA1 = (0.0, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0)
 GRIDS = {
     "sftnas": [(f"conv beta1={b:g}", dict(backend="conv", beta1=b), None)
                for b in SFTNAS_BETA1],

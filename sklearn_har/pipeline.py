@@ -260,6 +260,14 @@ class Pipeline(_ImbPipeline):
 
         return export_edge(self, path, target, calibration, **kwargs)
 
+    def save(self, path):
+        """Write this fitted Pipeline to the file ``path`` as data (deep classifiers as
+        JSON + safetensors, the other steps as skops files; no pickle);
+        ``sklearn_har.load(path)`` reads it back. See :func:`sklearn_har.persistence.save`."""
+        from .persistence import save
+
+        return save(self, path)
+
     @available_if(_final_has("predict"))
     def predict(self, X, **params):
         """Predict; with a segmenter, one label per row of ``X``.

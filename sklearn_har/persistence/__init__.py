@@ -17,31 +17,38 @@ from ._container import read, write
 
 __all__ = ["TRUSTED_PREFIXES", "load", "save"]
 
-_KIND = "classifier"
-
-
 def save(estimator, path):
-    """Write the fitted ``estimator`` (a deep classifier of sklearn_har) to the file ``path``.
+    """Write a fitted deep classifier of sklearn_har, or a fitted sklearn_har ``Pipeline``,
+    to the file ``path``.
 
-    The file is replaced atomically: it is written beside ``path`` first, flushed
-    to disk and renamed, so an error (a full disk) never leaves a half-written
-    model under ``path``.
+    A classifier's parameters, fitted attributes and history are JSON and its
+    tensors safetensors; a Pipeline's other steps (segmenter, features,
+    scikit-learn estimators) are skops files. The file is replaced atomically:
+    written beside ``path`` first, flushed to disk and renamed, so an error (a full
+    disk) never leaves a half-written model under ``path``.
 
     Returns
     -------
     str
         ``path``.
     """
-    from ._classifier import classifier_members
+    from ..pipeline import Pipeline
 
+    if isinstance(estimator, Pipeline):
+        from ._pipeline import pipeline_members
+
+        return write(path, pipeline_members(estimator), "pipeline")
     if not hasattr(estimator, "_saved_architecture"):
         raise TypeError(f"save: {type(estimator).__name__} cannot be saved by sklearn_har "
-                        "(a fitted deep classifier of sklearn_har is expected).")
-    return write(path, classifier_members(estimator), _KIND)
+                        "(a fitted deep classifier of sklearn_har is expected, or a fitted "
+                        "sklearn_har.Pipeline).")
+    from ._classifier import classifier_members
+
+    return write(path, classifier_members(estimator), "classifier")
 
 
 def load(path, *, trusted=None, device=None):
-    """Load a model written by :func:`save` (or ``estimator.save``).
+    """Load a model written by :func:`save` (``estimator.save``, ``pipeline.save``).
 
     Parameters
     ----------
@@ -52,7 +59,7 @@ def load(path, *, trusted=None, device=None):
         raises :class:`~sklearn_har.exceptions.UntrustedTypeError` listing them all,
         and nothing is built.
     device : str, optional
-        Where to put the network (default: where it was fitted, or the CPU with a
+        Where to put the networks (default: where they were fitted, or the CPU with a
         warning when that was a GPU and none is here).
 
     Returns
@@ -60,7 +67,12 @@ def load(path, *, trusted=None, device=None):
     estimator
         Fitted, predicting exactly as the saved one on the same device.
     """
+    manifest, members = read(path, None)
+    source = os.fspath(path)
+    if manifest.get("kind") == "pipeline":
+        from ._pipeline import pipeline_from_members
+
+        return pipeline_from_members(members, trusted, device, source)
     from ._classifier import classifier_from_members
 
-    _, members = read(path, _KIND)
-    return classifier_from_members(members, trusted, device, os.fspath(path))
+    return classifier_from_members(members, trusted, device, source)

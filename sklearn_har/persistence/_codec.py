@@ -34,10 +34,13 @@ from ..exceptions import UntrustedTypeError
 
 __all__ = ["TRUSTED_PREFIXES", "decode", "encode", "referenced_types"]
 
-#: types loaded without being listed: this library's, skorch's, and torch's optimisers,
-#: losses and data loader (the classes a classifier's parameters name by default)
+#: types loaded without being listed: this library's, scikit-learn's, imbalanced-learn's,
+#: skorch's, and torch's optimisers, losses and data loader (the classes a classifier's
+#: parameters name by default)
 TRUSTED_PREFIXES = (
     "sklearn_har.",
+    "sklearn.",
+    "imblearn.",
     "skorch.",
     "torch.optim.",
     "torch.nn.modules.loss.",
@@ -138,15 +141,24 @@ def _trusted(name):
     return name.startswith(TRUSTED_PREFIXES) and ".tests." not in name
 
 
+def untrusted(names, trusted=()):
+    """The ``names`` neither in :data:`TRUSTED_PREFIXES` nor in ``trusted``, sorted."""
+    allowed = {t if isinstance(t, str) else qualified_name(t) for t in (trusted or ())}
+    return sorted(n for n in set(names) if n not in allowed and not _trusted(n))
+
+
+def refuse(bad, source):
+    """Raise :class:`UntrustedTypeError` naming the types ``bad`` (if any)."""
+    if bad:
+        raise UntrustedTypeError(
+            f"{source} refers to types that are not trusted: {sorted(set(bad))}. Nothing was "
+            "loaded. Check them, then pass them as trusted=[...] (names or the objects).")
+
+
 def check_trusted(data, trusted=(), source="the file"):
     """Raise :class:`UntrustedTypeError` listing the types ``data`` refers to that are
     neither in :data:`TRUSTED_PREFIXES` nor in ``trusted``."""
-    allowed = {t if isinstance(t, str) else qualified_name(t) for t in (trusted or ())}
-    bad = sorted(n for n in referenced_types(data) if n not in allowed and not _trusted(n))
-    if bad:
-        raise UntrustedTypeError(
-            f"{source} refers to types that are not trusted: {bad}. Nothing was loaded. "
-            "Check them, then pass them as trusted=[...] (names or the objects).")
+    refuse(untrusted(referenced_types(data), trusted), source)
 
 
 def _resolve(name):

@@ -24,6 +24,8 @@ __all__ = ["FORMAT", "FORMAT_VERSION", "read", "write"]
 FORMAT = "sklearn_har.model"
 #: bumped when the layout changes meaning; a reader refuses a newer one
 FORMAT_VERSION = 1
+#: what a model file can hold
+KINDS = ("classifier", "pipeline")
 
 
 def _versions():
@@ -119,6 +121,9 @@ def read(path, kind):
         if hashlib.sha256(blob).hexdigest() != sums[name]:
             raise ModelFileError(f"{source}: {name} does not match its checksum: the file was "
                                  "modified or corrupted. Nothing was loaded.")
+    if manifest.get("kind") not in KINDS:
+        raise ModelFileError(f"{source} holds a {manifest.get('kind')!r}, which this "
+                             f"sklearn_har cannot load (it loads {list(KINDS)}).")
     if manifest.get("kind") != kind and kind is not None:
         raise ModelFileError(f"{source} holds a {manifest.get('kind')}, not a {kind}.")
     check_versions(manifest.get("versions", {}), source)

@@ -226,3 +226,63 @@ def test_unfitted_and_non_data_parameters_are_refused(data, tmp_path):
     assert not (tmp_path / "m.skhar").exists()
     with pytest.raises(TypeError, match="a fitted deep classifier of sklearn_har is expected"):
         sklearn_har.persistence.save(object(), tmp_path / "x.skhar")
+
+
+def test_pipelines_round_trip_rows_in_labels_out(tmp_path):
+    from sklearn.ensemble import RandomForestClassifier
+
+    from sklearn_har import Pipeline, StatFeatures, WindowScaler, WindowSegmenter
+    from sklearn_har.datasets import make_har_table
+
+    X, y = make_har_table(n_users=3, n_activities=3, rows_per_user=600, random_state=0)
+    trees = Pipeline([("seg", WindowSegmenter(window=32, step=16, group_column="user")),
+                      ("feat", StatFeatures()),
+                      ("rf", RandomForestClassifier(n_estimators=5, random_state=0))]).fit(X, y)
+    deep = Pipeline([("seg", WindowSegmenter(window=32, step=16, group_column="user")),
+                     ("scale", WindowScaler()),
+                     ("clf", CNNClassifier(module__channels=(8,), max_epochs=2, verbose=0,
+                                           random_state=0))]).fit(X, y)
+    for pipe in (trees, deep):
+        path = tmp_path / "pipe.skhar"
+        pipe.save(path)
+        back = sklearn_har.load(path)
+        assert type(back) is Pipeline and [n for n, _ in back.steps] == [
+            n for n, _ in pipe.steps]
+        np.testing.assert_array_equal(back.predict(X), pipe.predict(X))
+        np.testing.assert_array_equal(back.predict_proba(X), pipe.predict_proba(X))
+    with zipfile.ZipFile(tmp_path / "pipe.skhar") as zf:
+        names = zf.namelist()
+    assert "steps/2/module.safetensors" in names and "steps/0/step.skops" in names
+
+
+class LocalScaler:
+    """A step of the user's own (not trusted by default)."""
+
+    def fit(self, X, y=None):
+        self.scale_ = np.abs(X).max() or 1.0
+        return self
+
+    def transform(self, X):
+        return X / self.scale_
+
+    def get_params(self, deep=True):
+        return {}
+
+    def set_params(self, **params):
+        return self
+
+
+def test_a_pipeline_with_an_untrusted_step_loads_nothing(tmp_path):
+    from sklearn.linear_model import LogisticRegression
+
+    from sklearn_har import Pipeline
+
+    X, y, _ = make_har_windows(n_windows=60, n_channels=2, n_timesteps=8, random_state=0)
+    pipe = Pipeline([("own", LocalScaler()), ("lr", LogisticRegression())]).fit(
+        X.reshape(60, -1), y)
+    path = tmp_path / "p.skhar"
+    pipe.save(path)
+    with pytest.raises(UntrustedTypeError, match="LocalScaler"):
+        sklearn_har.load(path)
+    back = sklearn_har.load(path, trusted=[f"{__name__}.LocalScaler"])
+    np.testing.assert_array_equal(back.predict(X.reshape(60, -1)), pipe.predict(X.reshape(60, -1)))

@@ -6,6 +6,7 @@ and criterion built from the data), ``_data`` (datasets, batch loader, split),
 the default callbacks and the public ``fit`` / ``predict`` faces.
 """
 
+import os
 from numbers import Integral
 
 import torch
@@ -355,7 +356,7 @@ class NeuralWindowClassifier(
                 "with class_weight= or a weighted criterion instead."
             )
 
-    def fit(self, X, y, groups=None, **fit_params):
+    def fit(self, X, y, groups=None, resume=None, **fit_params):
         """Initialise (unless ``warm_start``) and train for ``max_epochs``.
 
         Parameters
@@ -366,11 +367,20 @@ class NeuralWindowClassifier(
         groups : array-like of shape (n_windows,), default=None
             Subject (or recording) of each window: the internal validation
             split then keeps each group on one side.
+        resume : str or path-like, optional
+            A checkpoint of :class:`~sklearn_har.callbacks.TrainingCheckpoint`
+            (its run folder, ``checkpoint_dir_``, or the file): the weights,
+            optimizer, history, callbacks' state and random generators are
+            restored and training goes on to ``max_epochs`` epochs in all, as if
+            it had never stopped (same data and parameters needed; another
+            estimator, input shape or class set is refused).
         **fit_params
             Passed to the module's ``forward`` (skorch's convention).
         """
         self._refuse_sample_weight(fit_params)
         self._check_own_params()
+        if resume is not None:
+            return self._resume(X, y, groups, resume, fit_params)
         reinit = not self.warm_start or not self.initialized_ or not hasattr(
             self, "n_channels_in_"
         )
@@ -378,6 +388,28 @@ class NeuralWindowClassifier(
         if reinit:
             self.initialize()
         return self._train(X, y_enc, groups=groups, **fit_params)
+
+    def _resume(self, X, y, groups, resume, fit_params):
+        from ..callbacks._checkpoint import (
+            check_compatible,
+            load_training_state,
+            restore_training_state,
+        )
+
+        state = load_training_state(resume)
+        X, y_enc = self._prepare_fit(X, y, reset=True)
+        self.initialize()
+        check_compatible(self, state, resume)
+        restore_training_state(self, state)
+        folder = os.fspath(resume)
+        self._resume_dir = folder if os.path.isdir(folder) else os.path.dirname(folder)
+        self._resume_state = state
+        try:
+            return self._train(X, y_enc, groups=groups,
+                               epochs=max(0, self.max_epochs - state["epoch"]), **fit_params)
+        finally:
+            self.__dict__.pop("_resume_dir", None)
+            self.__dict__.pop("_resume_state", None)
 
     def partial_fit(self, X, y, classes=None, groups=None, **fit_params):
         """Train ``max_epochs`` more epochs, keeping the weights.

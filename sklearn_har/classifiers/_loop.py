@@ -21,6 +21,7 @@ from skorch.callbacks import Callback, ProgressBar
 from skorch.dataset import get_len, unpack_data
 from skorch.utils import to_tensor
 
+from ..callbacks._checkpoint import restore_callback_states
 from ..exceptions import NonFiniteLossError
 
 __all__ = ["EpochLoopMixin"]
@@ -283,6 +284,9 @@ class EpochLoopMixin:
         """
         self.interrupted_ = False
         self.notify("on_train_begin", X=X, y=y_enc)
+        resumed = self.__dict__.pop("_resume_state", None)
+        if resumed is not None:  # after on_train_begin, which resets the callbacks
+            restore_callback_states(self, resumed)
         interrupt = None
         with _watch_sigint() as sigint:
             try:

@@ -53,6 +53,10 @@ class SyntheticPretrainingMixin:
     def fit(self, X, y, groups=None, **fit_params):
         if self.augmenter is None:
             return super().fit(X, y, groups=groups, **fit_params)
+        if fit_params.get("resume") is not None:
+            raise ValueError(f"{type(self).__name__}: resume= continues one training run; "
+                             "with an augmenter, fit is a pre-training and a fine-tuning "
+                             "(set augmenter=None to resume, or fit again).")
         self._refuse_sample_weight(fit_params)
         self._check_own_params()
         # classes, input scaling and shapes come from the real windows

@@ -221,6 +221,9 @@ class SFTNASClassifier(NeuralWindowClassifier):
 
     def _search_and_train(self, X, y, groups, classes, fit_params):
         self._refuse_sample_weight(fit_params)
+        if fit_params.get("resume") is not None:
+            raise ValueError("SFTNASClassifier: resume= continues one training run; fit is a "
+                             "search, a derivation and a fine-tuning, and cannot be resumed.")
         if fit_params:
             raise TypeError(f"SFTNASClassifier.fit takes no fit parameters; got "
                             f"{sorted(fit_params)}.")

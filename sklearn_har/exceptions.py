@@ -9,6 +9,7 @@ __all__ = [
     "NoDangerWarning",
     "NonFiniteLossError",
     "ShortRunWarning",
+    "UnseenLabelWarning",
     "UntrustedTypeError",
 ]
 
@@ -66,3 +67,8 @@ class ModelFileError(ValueError):
 
 class ModelVersionWarning(UserWarning):
     """A saved model was written by another version of sklearn_har or torch."""
+
+
+class UnseenLabelWarning(UserWarning):
+    """Labels given to ``score`` were never seen at ``fit``: they count as errors (a
+    mix-up of label types, or an activity the model cannot know)."""

@@ -13,7 +13,7 @@ from sklearn.pipeline import _name_estimators
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import _num_samples, check_is_fitted, check_memory
 
-from .utils.validation import check_row_labels
+from .utils.validation import check_row_labels, warn_unseen_labels
 
 __all__ = ["Pipeline", "make_pipeline"]
 
@@ -342,6 +342,8 @@ class Pipeline(_ImbPipeline):
         y_pred = self.predict(X)
         y = check_row_labels(y, y_pred.shape[0])
         keep = ~np.isin(y, self._ignored_labels())
+        if not is_regressor(self._final_estimator) and hasattr(self, "classes_"):
+            warn_unseen_labels(y[keep], self.classes_, type(self).__name__)
         weight = None if sample_weight is None else np.asarray(sample_weight)[keep]
         if is_regressor(self._final_estimator):
             return r2_score(y[keep], y_pred[keep], sample_weight=weight)

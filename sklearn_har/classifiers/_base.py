@@ -26,7 +26,7 @@ from ..callbacks import DivergenceMonitor, ValidationScores
 from ..exceptions import NonFiniteLossError
 from ..utils._docstring import fill_doc
 from ..utils._tags import window_input_tags
-from ..utils.validation import validate_windows
+from ..utils.validation import validate_windows, warn_unseen_labels
 from ._data import IntervalNotBool, LoaderMixin, WindowValidSplit
 from ._loop import EpochLoopMixin
 from ._setup import FitSetupMixin
@@ -472,6 +472,15 @@ class NeuralWindowClassifier(
         """Predicted labels, from ``classes_``."""
         proba = self.predict_proba(X)
         return self.classes_[proba.argmax(axis=1)]
+
+    def score(self, X, y, sample_weight=None):
+        """Accuracy on windows ``X``; labels never seen at ``fit`` count as errors and
+        are warned about (:class:`~sklearn_har.exceptions.UnseenLabelWarning`)."""
+        from sklearn.metrics import accuracy_score
+
+        self.check_is_fitted()
+        warn_unseen_labels(y, self.classes_, type(self).__name__)
+        return accuracy_score(y, self.predict(X), sample_weight=sample_weight)
 
     # ------------------------------------------------------------------
     # persistence

@@ -327,3 +327,31 @@ def check_labels_present(y, *, unit="window", input_name="y", hint=None):
         f"pd.NA), the first at {unit} {first}; every {unit} needs a label. "
         + (hint or f"Drop the unlabelled {unit}s or give them a label value.")
     )
+
+
+def warn_unseen_labels(y, classes, owner):
+    """Warn (:class:`~sklearn_har.exceptions.UnseenLabelWarning`) when ``y`` holds labels
+    that are not in ``classes``: they count as errors in a score. Labels of another type
+    than the classes (strings for integers) are refused with a ValueError."""
+    import warnings
+
+    from ..exceptions import UnseenLabelWarning
+
+    classes, y = np.asarray(classes), np.asarray(y)
+    text = {"U", "S", "O"}
+    if (classes.dtype.kind in text) != (y.dtype.kind in text) and y.size:
+        raise ValueError(
+            f"{owner}.score: y holds {'strings' if y.dtype.kind in text else 'numbers'} "
+            f"({y[:3].tolist()} ...), but the classes seen at fit are "
+            f"{'strings' if classes.dtype.kind in text else 'numbers'} "
+            f"({classes[:3].tolist()} ...): the label types differ.")
+    known = set(classes.tolist())
+    values, counts = np.unique(y, return_counts=True)
+    unseen = [(v, c) for v, c in zip(values.tolist(), counts.tolist()) if v not in known]
+    if unseen:
+        n = sum(c for _, c in unseen)
+        warnings.warn(
+            f"{owner}.score: {n} of {len(y)} labels are not among the classes "
+            f"{sorted(known, key=str)} seen at fit ({[v for v, _ in unseen][:5]}); they "
+            "count as errors. Check the label type (strings vs integers) or the classes "
+            "of the training data.", UnseenLabelWarning, stacklevel=3)

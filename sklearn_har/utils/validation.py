@@ -43,6 +43,7 @@ from ._windows import (  # noqa: F401
     input_ndim,
     is_dataframe,
     validate_windows,
+    warn_unseen_labels,
 )
 
 __all__ = [

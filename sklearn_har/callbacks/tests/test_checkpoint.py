@@ -55,6 +55,8 @@ def test_resumed_run_equals_the_uninterrupted_one(cls, data, tmp_path):
 
 
 def test_parallel_fits_never_share_a_checkpoint_folder(data, tmp_path):
+    """Fault: parallel fits (GridSearchCV n_jobs=2) with one checkpoint directory.
+    Behaviour: each fit writes its own folder; none overwrites another."""
     X, y, groups = data
     clf = CNNClassifier(module__channels=(4,), max_epochs=1, verbose=0, random_state=0,
                         callbacks=[("checkpoint", TrainingCheckpoint(tmp_path))])
@@ -65,6 +67,9 @@ def test_parallel_fits_never_share_a_checkpoint_folder(data, tmp_path):
 
 
 def test_bad_checkpoints_are_refused(data, tmp_path):
+    """Fault: resuming from a checkpoint of another model, shape or class set, or a
+    truncated one.
+    Behaviour: refused, naming what differs (or that the file is unreadable)."""
     X, y, groups = data
     first = CNNClassifier(module__channels=(4,), max_epochs=1, verbose=0, random_state=0,
                           callbacks=[("c", TrainingCheckpoint(tmp_path))]).fit(X, y)
@@ -122,6 +127,9 @@ print(json.dumps({"outcome": outcome, "dir": clf.checkpoint_dir_, "epochs": len(
 
 
 def test_ctrl_c_in_a_subprocess_then_resume(data, tmp_path):
+    """Fault: Ctrl-C (SIGINT) during fit.
+    Behaviour: training stops cleanly, the estimator predicts (best weights), the last
+    epoch's checkpoint is on disk, and fit(resume=...) ends as an uninterrupted run."""
     X, y, groups = data
     script, marker = tmp_path / "child.py", tmp_path / "epochs"
     script.write_text(textwrap.dedent(CHILD))

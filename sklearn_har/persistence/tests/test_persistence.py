@@ -106,6 +106,9 @@ class LocalNet(torch.nn.Module):
 
 
 def test_untrusted_types_are_refused_and_named(data, tmp_path):
+    """Fault: a saved model naming a type that is not trusted (code of unknown origin).
+    Behaviour: UntrustedTypeError listing every such type; nothing is imported or built
+    unless the user lists them in trusted=."""
     X, y, _ = data
     est = NeuralWindowClassifier(LocalNet, max_epochs=1, verbose=0, random_state=0).fit(X, y)
     path = est.save(tmp_path / "m.skhar")
@@ -129,6 +132,9 @@ def _rewrite(path, change):
 
 
 def test_tampered_truncated_and_foreign_files_load_nothing(data, tmp_path):
+    """Fault: a truncated, modified or foreign model file.
+    Behaviour: ModelFileError saying which (truncated, checksum mismatch of a member, not
+    a model file); nothing is loaded."""
     est = _fit(CNNClassifier, data)
     path = tmp_path / "m.skhar"
     est.save(path)
@@ -164,6 +170,9 @@ def _with_manifest(path, **changes):
 
 
 def test_versions_newer_refused_other_warned(data, tmp_path):
+    """Fault: a model file written by another version of sklearn_har or torch.
+    Behaviour: a newer sklearn_har or file format is refused; other differences load with
+    a ModelVersionWarning naming the versions."""
     est = _fit(CNNClassifier, data)
     path = tmp_path / "m.skhar"
     est.save(path)
@@ -182,6 +191,9 @@ def test_versions_newer_refused_other_warned(data, tmp_path):
 
 
 def test_a_failed_write_leaves_nothing_under_the_final_name(data, tmp_path, monkeypatch):
+    """Fault: the disk fills up while a model is saved.
+    Behaviour: the error is raised; the previous file under the name is untouched and no
+    partial or temporary file is left (write, fsync, rename)."""
     est = _fit(CNNClassifier, data)
     path = tmp_path / "m.skhar"
     est.save(path)
@@ -201,6 +213,8 @@ def test_a_failed_write_leaves_nothing_under_the_final_name(data, tmp_path, monk
 
 
 def test_a_gpu_model_loads_on_a_cpu_only_machine(data, tmp_path, monkeypatch):
+    """Fault: a model fitted on a GPU, loaded on a machine without one.
+    Behaviour: it loads on the CPU with a warning and predicts as before."""
     X, _, _ = data
     est = _fit(CNNClassifier, data)
     members = classifier_members(est)

@@ -28,6 +28,7 @@ _LAZY = {
     "export_edge": ".export",
     "profile": ".export",
     "load": ".persistence",
+    "StreamingClassifier": ".streaming",
 }
 
 __all__ = [
@@ -44,6 +45,7 @@ __all__ = [
     "SFTNASClassifier",
     "UMSNetClassifier",
     "USADClassifier",
+    "StreamingClassifier",
     "export_edge",
     "load",
     "profile",

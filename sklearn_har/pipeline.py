@@ -260,6 +260,23 @@ class Pipeline(_ImbPipeline):
 
         return export_edge(self, path, target, calibration, **kwargs)
 
+    def stream(self):
+        """A :class:`~sklearn_har.streaming.StreamingClassifier` on this fitted Pipeline:
+        ``update(rows)`` as rows arrive, ``flush()`` at the end of the recording."""
+        from .streaming import StreamingClassifier
+
+        return StreamingClassifier(self)
+
+    def predict_stream(self, chunks, proba=False):
+        """Labels (or probabilities) of a recording given as an iterable of row chunks,
+        yielded chunk by chunk as rows become final (the last yield is the end of the
+        recording); the same labels as :meth:`predict` on the whole recording, with
+        memory that does not grow with it. See :class:`~sklearn_har.streaming.StreamingClassifier`."""
+        stream = self.stream()
+        for chunk in chunks:
+            yield stream.update(chunk, proba=proba)
+        yield stream.flush(proba=proba)
+
     def save(self, path):
         """Write this fitted Pipeline to the file ``path`` as data (deep classifiers as
         JSON + safetensors, the other steps as skops files; no pickle);

@@ -123,6 +123,10 @@ class WindowIndex:
         """Map per-window values to rows: mean over covering windows; rows no
         window covers take their nearest window (same run, else same group).
 
+        Each row's mean is the sum of its covering windows' values in window order,
+        divided by their count: the same numbers whichever rows are mapped at once
+        (the chunked and streaming paths give bit-identical results).
+
         Parameters
         ----------
         values : array-like of shape (n_windows,) or (n_windows, k)
@@ -139,16 +143,19 @@ class WindowIndex:
             )
         squeeze = values.ndim == 1
         V = values.reshape(self.n_windows, -1)
-        acc = np.zeros((self.n_rows + 1, V.shape[1]))
-        acc[self.starts] += V
-        acc[self.starts + self.window] -= V
-        acc = np.cumsum(acc[:-1], axis=0)
-        count = self.coverage()
+        rows = np.arange(self.n_rows, dtype=np.int64)
+        # windows lie inside runs, so the windows covering a row are those starting
+        # in [row - window + 1, row]
+        lo = np.searchsorted(self.starts, rows - self.window + 1, side="left")
+        hi = np.searchsorted(self.starts, rows, side="right")
+        count = hi - lo
+        acc = np.zeros((self.n_rows, V.shape[1]))
+        for k in range(int(count.max()) if count.size else 0):
+            take = lo + k < hi
+            acc[take] += V[lo[take] + k]
         covered = count > 0
         out = np.empty_like(acc)
-        # a mean lies within the values' range: clipping only removes the
-        # rounding drift of the running sum (~1e-12), e.g. -6e-16 probabilities
-        out[covered] = np.clip(acc[covered] / count[covered, None], V.min(axis=0), V.max(axis=0))
+        out[covered] = acc[covered] / count[covered, None]
         uncovered = np.flatnonzero(~covered)
         if uncovered.size:
             out[uncovered] = V[self.nearest_window(uncovered)]

@@ -23,6 +23,11 @@ def _is_segmenter(step):
     return all(hasattr(step, a) for a in ("segment", "fit_resample", "transform"))
 
 
+def _rows(X, a, b):
+    """Rows ``a .. b - 1`` of a table (DataFrame or array)."""
+    return X.iloc[a:b] if hasattr(X, "iloc") else X[a:b]
+
+
 def _final_has(attr):
     def check(self):
         final = self._final_estimator
@@ -217,16 +222,96 @@ class Pipeline(_ImbPipeline):
         return windows, index
 
     def _row_scores(self, X, **params):
-        """Per-row averaged probabilities in ``classes_`` order, and the classes."""
-        Xt, index = self._windows(X)
+        """Per-row averaged probabilities in ``classes_`` order, and the classes.
+
+        A table longer than ``CHUNK_ROWS`` rows is read, windowed and classified
+        run by run in chunks (:meth:`_row_scores_chunked`), with bit-identical
+        results and memory bounded by the chunk, not the table.
+        """
         final = self._final_estimator
+        if not params and _num_samples(X) > self.CHUNK_ROWS:
+            return self._row_scores_chunked(X, self.CHUNK_ROWS), np.asarray(final.classes_)
+        Xt, index = self._windows(X)
         return index.to_rows(final.predict_proba(Xt, **params)), np.asarray(final.classes_)
+
+    #: tables longer than this many rows are predicted in chunks of this many rows
+    CHUNK_ROWS = 100_000
+
+    def _runs(self, X, chunk):
+        """``[[start, stop, group]]`` of every run of ``X``, read ``chunk`` rows at a time
+        (one row of overlap tells whether a run goes on across a chunk boundary)."""
+        segmenter = self._segmenter
+        n, runs = _num_samples(X), []
+        for a in range(0, n, chunk):
+            lo, b = max(0, a - 1), min(n, a + chunk)
+            table = segmenter._read_table(_rows(X, lo, b), row_offset=lo)
+            segmenter._check_columns(table)
+            bounds = table.run_starts
+            for i in range(bounds.size - 1):
+                start, stop = int(bounds[i]) + lo, int(bounds[i + 1]) + lo
+                if i == 0 and lo < a:  # the run holding row a - 1 goes on (or ends at a)
+                    runs[-1][1] = stop
+                    continue
+                runs.append([start, stop, table.group_labels[int(table.group_codes[bounds[i]])]])
+        return runs
+
+    def _row_scores_chunked(self, X, chunk, labels=False):
+        """:meth:`_row_scores` run by run, each run streamed ``chunk`` rows at a time
+        (:class:`~sklearn_har.streaming.StreamingClassifier`); a run shorter than the
+        window takes, row by row, the nearest window of its group (as
+        :meth:`WindowIndex.to_rows`), found among the first and last windows of the
+        other runs."""
+        from .streaming import StreamingClassifier
+
+        window = self._segmenter.window
+        runs = self._runs(X, chunk)
+        stream = StreamingClassifier(self)
+        classes = stream.classes_
+        # labels=True: one label per row, no (n_rows, n_classes) array at all
+        out = (np.empty(_num_samples(X), dtype=classes.dtype) if labels else
+               np.empty((_num_samples(X), classes.size)))
+        put = (lambda p: classes[np.argmax(p, axis=-1)]) if labels else (lambda p: p)
+        ends = {}  # group -> [(run start, first window, last window)] of runs with windows
+        short = []
+        for start, stop, group in runs:
+            if stop - start < window:
+                short.append((start, stop, group))
+                continue
+            stream.reset()
+            stream.row_offset = start
+            pos = start
+            for a in range(start, stop, chunk):
+                part = stream.update(_rows(X, a, min(stop, a + chunk)), proba=True)
+                out[pos:pos + len(part)] = put(part)
+                pos += len(part)
+            part = stream.flush(proba=True)
+            out[pos:pos + len(part)] = put(part)
+            first, last = stream.first_window_, stream.last_window_
+            ends.setdefault(group, []).append(((start + first[0], first[1]),
+                                               (start + last[0], last[1])))
+        for start, stop, group in short:
+            if group not in ends:
+                raise ValueError(
+                    f"{stop - start} row(s) belong to group(s) {[group]} with no run of at "
+                    f"least window={window} rows, so no window can predict them. Use a "
+                    "smaller window or leave these groups out.")
+            left = [last for first, last in ends[group] if last[0] < start]
+            right = [first for first, last in ends[group] if first[0] >= stop]
+            left = max(left, key=lambda w: w[0]) if left else None
+            right = min(right, key=lambda w: w[0]) if right else None
+            for r in range(start, stop):
+                d_left = r - (left[0] + window - 1) if left else np.inf
+                d_right = right[0] - r if right else np.inf
+                out[r] = put(right[1] if d_right < d_left else left[1])
+        return out
 
     def _predict_rows(self, X, **params):
         """One label per row of ``X`` for a classifier (see the class docstring):
         mean probabilities, else mean decision function, else a vote."""
         final = self._final_estimator
         if hasattr(final, "predict_proba"):
+            if not params and _num_samples(X) > self.CHUNK_ROWS:
+                return self._row_scores_chunked(X, self.CHUNK_ROWS, labels=True)
             scores, classes = self._row_scores(X, **params)
             return classes[np.argmax(scores, axis=1)]
         Xt, index = self._windows(X)

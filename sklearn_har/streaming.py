@@ -42,6 +42,8 @@ class StreamingClassifier:
         The final step's classes (the columns of the probabilities).
     n_rows_in_, n_rows_out_ : int
         Rows received and rows labelled so far.
+    first_window_, last_window_ : tuple or None
+        ``(start row, probabilities)`` of the first and last window classified.
 
     Examples
     --------
@@ -58,6 +60,9 @@ class StreamingClassifier:
     >>> sum(len(part) for part in labels) == len(X), stream.latency_rows
     (True, 31)
     """
+
+    #: added to row positions in error messages (a Pipeline streams a table's runs)
+    row_offset = 0
 
     def __init__(self, pipeline):
         check_is_fitted(pipeline)
@@ -89,12 +94,18 @@ class StreamingClassifier:
         self._counts = np.zeros(0, dtype=np.int64)
         self._group = None
         self._last_index = None
+        self.first_window_ = None
         return self
+
+    @property
+    def last_window_(self):
+        """``(start, probabilities)`` of the last window classified (None before one)."""
+        return None if self._last_start is None else (self._last_start, self._last_proba)
 
     # -- input ---------------------------------------------------------------
     def _read(self, chunk):
         segmenter = self.pipeline._segmenter
-        table = segmenter._read_table(chunk)
+        table = segmenter._read_table(chunk, row_offset=self.n_rows_in_ + self.row_offset)
         segmenter._check_columns(table)
         if table.run_starts.size > 2:
             raise ValueError("StreamingClassifier: this chunk holds more than one run of rows "
@@ -189,6 +200,8 @@ class StreamingClassifier:
                 self._sums[a:a + self.window] += p
                 self._counts[a:a + self.window] += 1
                 self._last_start, self._last_proba = s, p
+                if self.first_window_ is None:
+                    self.first_window_ = (s, p)
                 self._pending_right = None
             # every row before the next window's start is final (step <= window), or
             # every row up to the last window's end (step > window)

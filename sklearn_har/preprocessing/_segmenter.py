@@ -136,9 +136,9 @@ class WindowSegmenter(BaseEstimator):
     def _step(self):
         return max(1, self.window // 2) if self.step is None else self.step
 
-    def _read_table(self, X):
+    def _read_table(self, X, row_offset=0):
         return check_table(X, group_column=self.group_column,
-                           split_on_index_gaps=self.split_on_index_gaps)
+                           split_on_index_gaps=self.split_on_index_gaps, row_offset=row_offset)
 
     def _remember_columns(self, table):
         self.n_features_in_ = table.n_columns

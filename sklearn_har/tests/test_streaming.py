@@ -46,7 +46,7 @@ def test_stream_gives_the_batch_labels(recording, window, step, chunk):
     np.testing.assert_array_equal(labels, batch)
     proba = np.concatenate(list(pipe.predict_stream(
         (X.iloc[i:i + chunk] for i in range(0, len(X), chunk)), proba=True)))
-    np.testing.assert_allclose(proba, batch_proba, rtol=0, atol=1e-12)
+    np.testing.assert_array_equal(proba, batch_proba)  # bit-identical
 
 
 def test_stream_with_a_deep_classifier_and_arrays(recording):
@@ -84,3 +84,33 @@ def test_one_stream_is_one_recording(recording):
     with pytest.raises(ValueError, match="first step is a WindowSegmenter"):
         StreamingClassifier(Pipeline([("clf", RandomForestClassifier())]).fit(
             np.zeros((4, 2)), [0, 1, 0, 1]))
+
+
+def test_long_tables_are_predicted_in_chunks_with_identical_output(monkeypatch):
+    from sklearn_har.tests.test_pipeline import _interleaved_table
+
+    X, y = _interleaved_table(rows=200)
+    # runs of one user and one activity block; some runs shorter than the window
+    X = X.iloc[np.r_[0:180, 190:600, 605:640, 650:1800]]  # index gaps end runs too
+    y = np.asarray(y)[np.r_[0:180, 190:600, 605:640, 650:1800]]
+    for step in (25, 60):
+        pipe = Pipeline([("seg", WindowSegmenter(window=50, step=step, group_column="user")),
+                         ("feat", StatFeatures()),
+                         ("clf", RandomForestClassifier(n_estimators=30, random_state=0))])
+        pipe.fit(X, y)
+        whole = pipe.predict_proba(X), pipe.predict(X)
+        monkeypatch.setattr(Pipeline, "CHUNK_ROWS", 97)  # chunk borders anywhere
+        chunked = pipe.predict_proba(X), pipe.predict(X)
+        monkeypatch.undo()
+        np.testing.assert_array_equal(chunked[0], whole[0])
+        np.testing.assert_array_equal(chunked[1], whole[1])
+
+
+def test_chunked_errors_name_the_row_of_the_whole_table(recording, monkeypatch):
+    X, y = recording
+    pipe = _pipe(32, 16).fit(X, y)
+    bad = X.copy()
+    bad.iloc[1234, 2] = np.nan
+    monkeypatch.setattr(Pipeline, "CHUNK_ROWS", 100)
+    with pytest.raises(ValueError, match="first is at row 1234"):
+        pipe.predict(bad)

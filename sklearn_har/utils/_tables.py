@@ -188,6 +188,7 @@ def check_table(
     allow_nan=False,
     split_on_index_gaps=True,
     input_name="X",
+    row_offset=0,
 ):
     """Validate a stream table (rows = time samples).
 
@@ -209,6 +210,9 @@ def check_table(
         does not go up by exactly one (rows removed by filtering or by a
         cross-validation split are a gap in time).
     input_name : str, default="X"
+    row_offset : int, default=0
+        Added to the row positions in error messages (``X`` is a chunk of a larger
+        table starting at that row).
 
     Returns
     -------
@@ -282,7 +286,8 @@ def check_table(
     values = np.ascontiguousarray(values)
     if not allow_nan:
         _check_finite(values, unit="row", input_name=input_name,
-                      axes_names=("row", "channel"), channel_names=channel_names)
+                      axes_names=("row", "channel"), channel_names=channel_names,
+                      offset=row_offset)
 
     # runs end where any group column changes (or, below, at an index gap)
     breaks = np.zeros(max(n_rows - 1, 0), dtype=bool)
@@ -293,7 +298,8 @@ def check_table(
             name = columns[j] if columns is not None else j
             raise ValueError(
                 f"The group column {name!r} contains {int(missing.sum())} NaN/missing "
-                f"value(s) (NaN, None, NA or NaT), first at row {int(np.argmax(missing))}; "
+                f"value(s) (NaN, None, NA or NaT), first at row "
+                f"{row_offset + int(np.argmax(missing))}; "
                 "every row needs a group."
             )
         col = np.asarray(get_col(j))

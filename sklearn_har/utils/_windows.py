@@ -33,12 +33,15 @@ def _describe(X):
     return f"an array of shape {tuple(shape)} ({len(shape)}-D)"
 
 
-def _nonfinite_message(values, *, unit, input_name, axes_names, channel_names=None):
-    """Message for NaN / inf in ``values``: how many and where the first one is."""
+def _nonfinite_message(values, *, unit, input_name, axes_names, channel_names=None,
+                       offset=0):
+    """Message for NaN / inf in ``values``: how many and where the first one is
+    (``offset`` added to its position on the first axis: a chunk of a larger input)."""
     bad = ~np.isfinite(values)
     n_nan = int(np.isnan(values).sum())
     n_inf = int(bad.sum()) - n_nan
-    first = np.unravel_index(int(np.argmax(bad)), values.shape)
+    first = list(np.unravel_index(int(np.argmax(bad)), values.shape))
+    first[0] += offset
     where = ", ".join(f"{name} {int(i)}" for name, i in zip(axes_names, first))
     if channel_names is not None:
         where += f" (column {channel_names[first[1]]!r})"
@@ -50,14 +53,15 @@ def _nonfinite_message(values, *, unit, input_name, axes_names, channel_names=No
     )
 
 
-def _check_finite(values, *, unit, input_name, axes_names, channel_names=None):
+def _check_finite(values, *, unit, input_name, axes_names, channel_names=None, offset=0):
     # np.isfinite over the whole array is the cost; a sum is a cheap pre-test.
     if np.isfinite(values.sum(dtype=np.float64)):
         return
     if np.isfinite(values).all():  # overflow of the sum only
         return
     raise ValueError(_nonfinite_message(values, unit=unit, input_name=input_name,
-                                        axes_names=axes_names, channel_names=channel_names))
+                                        axes_names=axes_names, channel_names=channel_names,
+                                        offset=offset))
 
 
 def _as_real_array(X, input_name):

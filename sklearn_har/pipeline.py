@@ -235,7 +235,7 @@ class Pipeline(_ImbPipeline):
         return index.to_rows(final.predict_proba(Xt, **params)), np.asarray(final.classes_)
 
     #: tables longer than this many rows are predicted in chunks of this many rows
-    CHUNK_ROWS = 100_000
+    CHUNK_ROWS = 50_000
 
     def _runs(self, X, chunk):
         """``[[start, stop, group]]`` of every run of ``X``, read ``chunk`` rows at a time

@@ -167,6 +167,27 @@ class StreamingClassifier:
             out[i] = self._last_proba if use_left else self._pending_right[1]
         return out
 
+    def _remember(self, start, p):
+        self._last_start, self._last_proba = start, p
+        if self.first_window_ is None:
+            self.first_window_ = (start, p)
+        self._pending_right = None
+
+    def _accumulate(self, starts, probas):
+        """Add overlapping windows (step <= window) to the rows they cover, each row
+        receiving its windows in window order (the sums of ``WindowIndex.to_rows``)."""
+        s0, w, step = int(starts[0]), self.window, self.step
+        rows = np.arange(s0, int(starts[-1]) + w)
+        # windows k cover row r when s0 + k * step <= r <= s0 + k * step + w - 1
+        k_lo = np.maximum(0, -((s0 + w - 1 - rows) // step))  # ceil((r - w + 1 - s0) / step)
+        k_hi = np.minimum(starts.size - 1, (rows - s0) // step)
+        at = rows - self.n_rows_out_
+        for j in range(-(-w // step)):
+            k = k_lo + j
+            take = k <= k_hi
+            self._sums[at[take]] += probas[k[take]]
+            self._counts[at[take]] += 1
+
     def update(self, chunk, proba=False):
         """Add rows; return the labels of the rows that became final (in row order).
 
@@ -182,27 +203,27 @@ class StreamingClassifier:
                                                                             values])
         self.n_rows_in_ += values.shape[0]
         self._grow(self.n_rows_in_)
-        starts = []
-        while self._next_start + self.window <= self.n_rows_in_:
-            starts.append(self._next_start)
-            self._next_start += self.step
+        first = self._next_start
+        starts = np.arange(first, self.n_rows_in_ - self.window + 1, self.step)
         out = []
-        if starts:
-            lo = self._buffer_origin
-            windows = np.stack([self._buffer[s - lo:s - lo + self.window].T for s in starts])
-            probas = self._classify(windows)
-            for s, p in zip(starts, probas):
-                if self._last_start is not None and s > self._last_start + self.window:
-                    # rows between the previous window and this one: nearest of the two
-                    self._pending_right = (s, p)
-                    out.append(self._emit(s))
-                a = s - self.n_rows_out_
-                self._sums[a:a + self.window] += p
-                self._counts[a:a + self.window] += 1
-                self._last_start, self._last_proba = s, p
-                if self.first_window_ is None:
-                    self.first_window_ = (s, p)
-                self._pending_right = None
+        if starts.size:
+            self._next_start = int(starts[-1]) + self.step
+            view = np.lib.stride_tricks.sliding_window_view(self._buffer, self.window, axis=0)
+            probas = self._classify(np.ascontiguousarray(view[starts - self._buffer_origin]))
+            if self.step > self.window:  # windows apart: rows between them wait
+                for s, p in zip(starts.tolist(), probas):
+                    if self._last_start is not None and s > self._last_start + self.window:
+                        # rows between the previous window and this one: nearest of the two
+                        self._pending_right = (s, p)
+                        out.append(self._emit(s))
+                    a = s - self.n_rows_out_
+                    self._sums[a:a + self.window] += p
+                    self._counts[a:a + self.window] += 1
+                    self._remember(s, p)
+            else:
+                self._accumulate(starts, probas)
+                self._remember(int(starts[0]), probas[0])
+                self._remember(int(starts[-1]), probas[-1])
             # every row before the next window's start is final (step <= window), or
             # every row up to the last window's end (step > window)
             out.append(self._emit(min(self._next_start, self._last_start + self.window)))

@@ -7,6 +7,7 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from sklearn.base import BaseEstimator, ClassifierMixin
 
 from sklearn_har import WindowSegmenter
 
@@ -98,3 +99,43 @@ def test_every_row_gets_a_value_back(case):
     for r in np.flatnonzero(coverage):
         covering = ids[(index.starts <= r) & (r < index.starts + window)]
         assert covering.min() - 1e-9 <= values[r] <= covering.max() + 1e-9
+
+
+class _Softmax(ClassifierMixin, BaseEstimator):
+    """A deterministic window classifier for the property below (fast: no training)."""
+
+    def fit(self, X, y=None):
+        self.classes_ = np.array(["a", "b", "c"])
+        return self
+
+    def predict_proba(self, X):
+        z = np.stack([X.mean(axis=(1, 2)), X.std(axis=(1, 2)), X[:, :, -1].mean(axis=1)], 1)
+        e = np.exp(z - z.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def predict(self, X):
+        return self.classes_[self.predict_proba(X).argmax(axis=1)]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tables(), st.integers(2, 40))
+def test_chunked_prediction_equals_the_whole_table(case, chunk):
+    from sklearn_har import Pipeline
+
+    frame, y, bounds, window, step, _ = case
+    if not _expected_starts(bounds, window, step):
+        return
+    pipe = Pipeline([("seg", WindowSegmenter(window=window, step=step, group_column="g")),
+                     ("clf", _Softmax())]).fit(frame, y)
+    groups_with_windows = set(frame["g"].to_numpy()[pipe[0].segment(frame)[1].starts])
+    if set(frame["g"]) - groups_with_windows:
+        return  # both paths refuse (tested elsewhere)
+    whole = pipe.predict_proba(frame), pipe.predict(frame)
+    saved = Pipeline.CHUNK_ROWS
+    Pipeline.CHUNK_ROWS = chunk
+    try:
+        chunked = pipe.predict_proba(frame), pipe.predict(frame)
+    finally:
+        Pipeline.CHUNK_ROWS = saved
+    np.testing.assert_array_equal(chunked[0], whole[0])
+    np.testing.assert_array_equal(chunked[1], whole[1])

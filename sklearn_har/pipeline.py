@@ -244,8 +244,10 @@ class Pipeline(_ImbPipeline):
         n, runs = _num_samples(X), []
         for a in range(0, n, chunk):
             lo, b = max(0, a - 1), min(n, a + chunk)
-            table = segmenter._read_table(_rows(X, lo, b), row_offset=lo)
+            part = _rows(X, lo, b)
+            table = segmenter._read_table(part, row_offset=lo)
             segmenter._check_columns(table)
+            segmenter._check_rate(part)
             bounds = table.run_starts
             for i in range(bounds.size - 1):
                 start, stop = int(bounds[i]) + lo, int(bounds[i + 1]) + lo

@@ -107,6 +107,7 @@ class StreamingClassifier:
         segmenter = self.pipeline._segmenter
         table = segmenter._read_table(chunk, row_offset=self.n_rows_in_ + self.row_offset)
         segmenter._check_columns(table)
+        segmenter._check_rate(chunk)
         if table.run_starts.size > 2:
             raise ValueError("StreamingClassifier: this chunk holds more than one run of rows "
                              "(a group value changes, or the integer index jumps); one "

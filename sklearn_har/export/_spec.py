@@ -168,6 +168,8 @@ def edge_spec(estimator, *, channel_names=None, sampling_rate=None, normalize_in
         if len(channel_names) != n_channels:
             raise ValueError(f"channel_names has {len(channel_names)} names; the model takes "
                              f"{n_channels} channels")
+    if sampling_rate is None and segmenter is not None:
+        sampling_rate = getattr(segmenter, "sampling_rate_", None)
     if sampling_rate is not None:
         sampling_rate = float(sampling_rate)
         if not np.isfinite(sampling_rate) or sampling_rate <= 0:

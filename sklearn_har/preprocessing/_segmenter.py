@@ -18,6 +18,26 @@ from ._window_index import WindowIndex, _window_layout
 __all__ = ["WindowSegmenter", "WindowIndex", "ShortRunWarning"]
 
 
+#: relative difference of sampling rates (from time indexes) refused at transform
+RATE_TOLERANCE = 0.1
+
+
+def sampling_rate(X):
+    """Samples per second of a DataFrame with a DatetimeIndex or TimedeltaIndex (the
+    median step), else None."""
+    index = getattr(X, "index", None)
+    if index is None or len(index) < 2:
+        return None
+    if getattr(index, "tz", None) is not None:  # time-zone aware: the wall clock is UTC
+        index = index.tz_convert(None)
+    values = np.asarray(index)
+    if values.dtype.kind not in "mM":  # datetime64 / timedelta64 (any unit)
+        return None
+    steps = np.diff(values) / np.timedelta64(1, "s")
+    steps = steps[steps > 0]
+    return None if steps.size == 0 else 1.0 / float(np.median(steps))
+
+
 class WindowSegmenter(BaseEstimator):
     """Cut a raw sensor stream (rows = time) into fixed-length labelled windows.
 
@@ -73,6 +93,11 @@ class WindowSegmenter(BaseEstimator):
         The channel columns (group columns removed), or ``"ch0"``, ... for arrays.
     n_channels_ : int
         Number of channel columns.
+    sampling_rate_ : float or None
+        Samples per second of a fitted DataFrame with a ``DatetimeIndex`` or
+        ``TimedeltaIndex`` (the median step), else None. A table to transform
+        whose time index gives a rate more than 10 % away is refused with both
+        rates (a window would span another duration than in training).
     classes_ : ndarray
         Sorted labels of the windows the last ``fit_resample`` returned.
     n_windows_ : int
@@ -168,6 +193,19 @@ class WindowSegmenter(BaseEstimator):
                     f"{got}."
                 )
 
+    def _check_rate(self, X):
+        """Refuse a table whose time index gives another sampling rate than at fit."""
+        fitted = getattr(self, "sampling_rate_", None)
+        rate = sampling_rate(X)
+        if fitted is None or rate is None:
+            return
+        if abs(rate - fitted) > RATE_TOLERANCE * fitted:
+            raise ValueError(
+                f"X is sampled at {rate:.4g} Hz (the median step of its time index), but "
+                f"{type(self).__name__} was fitted on {fitted:.4g} Hz: a window of "
+                f"{self.window} rows would span {self.window / rate:.3g} s instead of "
+                f"{self.window / fitted:.3g} s. Resample the table to {fitted:.4g} Hz first.")
+
     def _layout(self, table):
         starts, run_of_window = _window_layout(table.run_starts, self.window, self._step)
         if starts.size == 0:
@@ -211,6 +249,7 @@ class WindowSegmenter(BaseEstimator):
         table = self._read_table(X)
         self._layout(table)
         self._remember_columns(table)
+        self.sampling_rate_ = sampling_rate(X)
         return self
 
     def segment(self, X):
@@ -224,6 +263,7 @@ class WindowSegmenter(BaseEstimator):
         check_is_fitted(self, "n_channels_")
         table = self._read_table(X)
         self._check_columns(table)
+        self._check_rate(X)
         index = self._layout(table)
         return self._cut(table.values, index.starts), index
 
@@ -265,6 +305,7 @@ class WindowSegmenter(BaseEstimator):
         y = check_row_labels(y, table.n_rows)
         index = self._layout(table)
         self._remember_columns(table)
+        self.sampling_rate_ = sampling_rate(X)
         self._warn_short_runs(table)
 
         codes, labels_all = factorize(y)

@@ -205,3 +205,23 @@ def test_fault_concurrent_predict_from_threads(windows, fitted):
     assert not errors
     for r in results:
         np.testing.assert_array_equal(r, expected)
+
+
+def test_fault_predict_on_another_sampling_rate(table, monkeypatch):
+    """Fault: a table recorded at another sampling rate than the training table.
+    Behaviour: with a time index (DatetimeIndex or TimedeltaIndex) at fit, a table
+    whose rate differs by more than 10 % is refused at predict, naming both rates (also
+    in the chunked and streaming paths); the rate goes into exported artefacts."""
+    X, y = table
+    at = lambda frame, ms: frame.set_index(  # noqa: E731
+        pd.timedelta_range(0, periods=len(frame), freq=f"{ms}ms"))
+    pipe = Pipeline([("seg", _segmenter()), ("clf", CNNClassifier(**SMALL))]).fit(at(X, 20), y)
+    assert pipe[0].sampling_rate_ == pytest.approx(50.0)
+    pipe.predict(at(X, 21))  # 47.6 Hz: within 10 %
+    with pytest.raises(ValueError, match="sampled at 100 Hz .* fitted on 50 Hz"):
+        pipe.predict(at(X, 10))
+    with pytest.raises(ValueError, match="sampled at 100 Hz"):
+        pipe.stream().update(at(X, 10).iloc[:20])
+    monkeypatch.setattr(Pipeline, "CHUNK_ROWS", 100)
+    with pytest.raises(ValueError, match="sampled at 100 Hz"):
+        pipe.predict(at(X, 10))

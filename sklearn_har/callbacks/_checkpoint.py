@@ -61,7 +61,8 @@ def _plain(value):
         if any(items[k] is None and value[k] is not None for k in value):
             return None
         return items
-    if hasattr(value, "state_dict") and hasattr(value, "load_state_dict"):
+    if (not isinstance(value, type) and hasattr(value, "state_dict")
+            and hasattr(value, "load_state_dict")):
         return {"__state_dict__": _plain(value.state_dict())}
     return None
 

@@ -54,6 +54,29 @@ def test_resumed_run_equals_the_uninterrupted_one(cls, data, tmp_path):
     np.testing.assert_array_equal(resumed.predict_proba(X), full.predict_proba(X))
 
 
+def test_a_learning_rate_schedule_resumes_where_it_stopped(data, tmp_path):
+    from skorch.callbacks import LRScheduler
+    from torch.optim.lr_scheduler import StepLR
+
+    X, y, groups = data
+    common = dict(SETTINGS[CNNClassifier], max_epochs=6, patience=None, batch_size=32,
+                  verbose=0, random_state=0)
+
+    def callbacks():
+        return [("lr", LRScheduler(StepLR, step_size=2, gamma=0.5)),
+                ("checkpoint", TrainingCheckpoint(tmp_path))]
+
+    full = CNNClassifier(**common, callbacks=callbacks()).fit(X, y, groups=groups)
+    first = CNNClassifier(**{**common, "max_epochs": 3}, callbacks=callbacks()).fit(
+        X, y, groups=groups)
+    resumed = CNNClassifier(**common, callbacks=callbacks())
+    resumed.fit(X, y, groups=groups, resume=first.checkpoint_dir_)
+    lrs = [g["lr"] for g in resumed.optimizer_.param_groups]
+    assert lrs == [g["lr"] for g in full.optimizer_.param_groups] == [1e-3 * 0.5 ** 3]
+    assert _scores(resumed.history) == _scores(full.history)
+    np.testing.assert_array_equal(resumed.predict_proba(X), full.predict_proba(X))
+
+
 def test_parallel_fits_never_share_a_checkpoint_folder(data, tmp_path):
     """Fault: parallel fits (GridSearchCV n_jobs=2) with one checkpoint directory.
     Behaviour: each fit writes its own folder; none overwrites another."""

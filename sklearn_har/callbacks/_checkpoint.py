@@ -30,6 +30,8 @@ import numpy as np
 import torch
 from skorch.callbacks import Callback
 
+from ..utils._io import atomic_write
+
 __all__ = ["TrainingCheckpoint", "load_training_state", "restore_training_state",
            "training_state"]
 
@@ -169,17 +171,8 @@ def save_training_state(net, folder):
     rename)."""
     os.makedirs(folder, exist_ok=True)
     path = os.path.join(folder, FILE)
-    tmp = f"{path}.{os.getpid()}.tmp"
-    try:
-        with open(tmp, "wb") as fh:
-            torch.save(_sanitize(training_state(net)), fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:
+        torch.save(_sanitize(training_state(net)), fh)
     return path
 
 

@@ -13,11 +13,11 @@ import hashlib
 import io
 import json
 import os
-import tempfile
 import warnings
 import zipfile
 
 from ..exceptions import ModelFileError, ModelVersionWarning
+from ..utils._io import atomic_write
 
 __all__ = ["FORMAT", "FORMAT_VERSION", "read", "write"]
 
@@ -43,22 +43,11 @@ def write(path, members, kind):
                 "versions": _versions(),
                 "sha256": {name: hashlib.sha256(blob).hexdigest()
                            for name, blob in members.items()}}
-    folder = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=f".{os.path.basename(path)}.", suffix=".tmp",
-                               dir=folder)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
-                zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
-                for name, blob in members.items():
-                    zf.writestr(name, blob)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    with atomic_write(path) as fh:
+        with zipfile.ZipFile(fh, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+            zf.writestr("manifest.json", json.dumps(manifest, indent=1, sort_keys=True))
+            for name, blob in members.items():
+                zf.writestr(name, blob)
     return path
 
 

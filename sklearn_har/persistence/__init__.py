@@ -32,9 +32,9 @@ def save(estimator, path):
     str
         ``path``.
     """
-    from ..pipeline import Pipeline
+    from sklearn.pipeline import Pipeline
 
-    if isinstance(estimator, Pipeline):
+    if isinstance(estimator, Pipeline):  # sklearn_har's (and imbalanced-learn's) subclass it
         from ._pipeline import pipeline_members
 
         return write(path, pipeline_members(estimator), "pipeline")

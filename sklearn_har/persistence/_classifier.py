@@ -81,12 +81,12 @@ def classifier_from_members(members, trusted, device, source):
     from safetensors.torch import load as load_tensors
     from skorch.history import History
 
-    from ..classifiers import NeuralWindowClassifier
-
     doc = json.loads(members["estimator.json"])
     check_trusted(doc, trusted, source)
     cls = decode({"__type__": doc["class"]})
-    if not (isinstance(cls, type) and issubclass(cls, NeuralWindowClassifier)):
+    # a deep classifier of sklearn_har (duck-typed: persistence sits below the classifiers)
+    if not (isinstance(cls, type) and hasattr(cls, "_saved_architecture")
+            and hasattr(cls, "initialize")):
         raise TypeError(f"{source}: {doc['class']} is not a sklearn_har classifier.")
     params = decode(doc["params"])
     if device is not None:

@@ -51,11 +51,11 @@ def pipeline_from_members(members, trusted, device, source):
             names |= referenced_types(json.loads(members[spec["classifier"] +
                                                          "estimator.json"]))
     refuse(untrusted(names, trusted), source)
-    cls = decode({"__type__": doc["class"]})
-    from ..pipeline import Pipeline
+    from sklearn.pipeline import Pipeline as SklearnPipeline
 
-    if not (isinstance(cls, type) and issubclass(cls, Pipeline)):
-        raise TypeError(f"{source}: {doc['class']} is not a sklearn_har Pipeline.")
+    cls = decode({"__type__": doc["class"]})
+    if not (isinstance(cls, type) and issubclass(cls, SklearnPipeline)):
+        raise TypeError(f"{source}: {doc['class']} is not a Pipeline.")
     steps = []
     for name, spec in doc["steps"]:
         if "passthrough" in spec:

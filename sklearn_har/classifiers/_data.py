@@ -74,6 +74,9 @@ class BatchLoader:
     ``__getitem__`` plus a collate: on a GPU with the data resident there, a
     batch costs one ``index_select``. The shuffling order comes from a numpy
     ``Generator`` owned by the estimator, so it is reproducible and picklable.
+
+    When shuffling (training), a last batch of a single window joins the batch
+    before it: BatchNorm cannot train on one sample, and no window is dropped.
     """
 
     def __init__(self, dataset, batch_size, shuffle=False, drop_last=False, rng=None):
@@ -83,26 +86,31 @@ class BatchLoader:
         self.drop_last = drop_last
         self.rng = rng
 
+    def _starts(self, n):
+        bs = self.batch_size
+        stop = n - n % bs if self.drop_last else n
+        starts = list(range(0, stop, bs))
+        if self.shuffle and len(starts) > 1 and stop - starts[-1] == 1:
+            starts.pop()  # a lone last window joins the previous batch
+        return starts, stop
+
     def __len__(self):
-        n = len(self.dataset)
-        if self.drop_last:
-            return n // self.batch_size
-        return -(-n // self.batch_size)
+        return len(self._starts(len(self.dataset))[0])
 
     def __iter__(self):
         X, y = self.dataset.X, self.dataset.y
         n = X.shape[0]
-        bs = self.batch_size
-        stop = n - n % bs if self.drop_last else n
+        starts, stop = self._starts(n)
+        ends = starts[1:] + [stop]
         if self.shuffle:
             rng = self.rng if self.rng is not None else np.random.default_rng()
             order = torch.from_numpy(rng.permutation(n)).to(X.device)
-            for start in range(0, stop, bs):
-                idx = order[start : start + bs]
+            for start, end in zip(starts, ends):
+                idx = order[start:end]
                 yield X[idx], (None if y is None else y[idx])
         else:
-            for start in range(0, stop, bs):
-                sl = slice(start, start + bs)
+            for start, end in zip(starts, ends):
+                sl = slice(start, end)
                 yield X[sl], (None if y is None else y[sl])
 
 

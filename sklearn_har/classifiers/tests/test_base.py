@@ -451,3 +451,17 @@ def test_group_split_with_many_classes_and_few_windows_each():
         warnings.simplefilter("error")
         train, valid = WindowValidSplit(0.2, random_state=0).split_indices(y, groups)
     assert not set(groups[train]) & set(groups[valid])
+
+
+def test_a_lone_last_training_window_joins_the_previous_batch():
+    # 33 windows at batch 32: BatchNorm cannot train on a batch of one
+    X = torch.randn(33, 2, 8)
+    ds = WindowDataset(X.numpy(), np.arange(33))  # labels: the window's position
+    sizes = [len(b) for b, _ in BatchLoader(ds, 16, shuffle=True, rng=np.random.default_rng(0))]
+    assert sizes == [16, 17] and len(BatchLoader(ds, 16, shuffle=True)) == 2
+    seen = torch.cat([b for _, b in BatchLoader(ds, 16, shuffle=True,
+                                                rng=np.random.default_rng(0))])
+    assert sorted(seen.tolist()) == list(range(33))  # no window dropped
+    assert [len(b) for b, _ in BatchLoader(ds, 16)] == [16, 16, 1]  # prediction: unchanged
+    Xw, y, _ = make_har_windows(n_windows=97, n_classes=2, n_timesteps=16, random_state=0)
+    CNNClassifier(max_epochs=1, batch_size=32, train_split=None, verbose=0).fit(Xw, y)

@@ -321,6 +321,7 @@ class TradeoffDisplay:
             self.ax_.annotate(text, (x, y), fontsize=7, xytext=(3, 3),
                               textcoords="offset points")
         self.ax_.set_xscale("log")
+        self.ax_.margins(x=0.2, y=0.15)  # room for the labels
         self.ax_.set_xlabel("MMACs per window (log)")
         self.ax_.set_ylabel(self.score_name)
         self.ax_.set_title(f"{self.score_name} against cost")

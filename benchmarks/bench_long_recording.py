@@ -4,6 +4,7 @@ Usage::
 
     python benchmarks/bench_long_recording.py                # 1 h, 10 h, 100 h
     python benchmarks/bench_long_recording.py --hours 1,10 --update-results
+    python benchmarks/bench_long_recording.py --hours 1,3 --chunk-rows 100000
 
 A 6-channel recording at 50 Hz (one user, activities in blocks of 30 s to 3 min)
 is synthesised for each length; a segmenter Pipeline (window 128, step 64, a
@@ -89,11 +90,15 @@ def main(argv=None):
     parser.add_argument("--hours", default="1,10,100",
                         help="comma list of recording lengths in hours")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--chunk-rows", type=int, default=None,
+                        help="rows per chunk (default: Pipeline.CHUNK_ROWS)")
     parser.add_argument("--repeat", type=int, default=5,
                         help="timed calls at the shortest length (median reported)")
     add_results_args(parser)
     args = parser.parse_args(argv)
     torch.set_num_threads(args.threads)
+    if args.chunk_rows is not None:
+        Pipeline.CHUNK_ROWS = args.chunk_rows
     hours = [float(h) for h in args.hours.split(",")]
 
     X_fit, y_fit = recording(10 / 60, seed=1)

@@ -237,11 +237,40 @@ class Pipeline(_ImbPipeline):
     #: tables longer than this many rows are predicted in chunks of this many rows
     CHUNK_ROWS = 50_000
 
-    def _runs(self, X, chunk):
-        """``[[start, stop, group]]`` of every run of ``X``, read ``chunk`` rows at a time
-        (one row of overlap tells whether a run goes on across a chunk boundary)."""
+    def _row_scores_chunked(self, X, chunk, labels=False):
+        """:meth:`_row_scores` in one pass over ``X``, ``chunk`` rows at a time (one row of
+        overlap tells whether a run goes on across a chunk boundary): each run is
+        streamed (:class:`~sklearn_har.streaming.StreamingClassifier`); a run shorter
+        than the window takes, row by row, the nearest window of its group (as
+        :meth:`WindowIndex.to_rows`), found among the first and last windows of the
+        other runs."""
+        from .streaming import StreamingClassifier
+
         segmenter = self._segmenter
-        n, runs = _num_samples(X), []
+        window, n = segmenter.window, _num_samples(X)
+        stream = StreamingClassifier(self)
+        classes = stream.classes_
+        # labels=True: one label per row, no (n_rows, n_classes) array at all
+        out = (np.empty(n, dtype=classes.dtype) if labels else np.empty((n, classes.size)))
+        put = (lambda p: classes[np.argmax(p, axis=-1)]) if labels else (lambda p: p)
+        ends = {}  # group -> [(first window, last window)] of the runs with windows
+        short = []  # (start, stop, group) of the runs without
+        run = None  # (start, group) of the run being streamed
+
+        def write(part):
+            at = run[0] + stream.n_rows_out_ - len(part)
+            out[at:at + len(part)] = put(part)
+
+        def finish(stop):
+            start, group = run
+            if stream.last_window_ is None:
+                short.append((start, stop, group))
+                return
+            write(stream.flush(proba=True))
+            (first, p_first), (last, p_last) = stream.first_window_, stream.last_window_
+            ends.setdefault(group, []).append(((start + first, p_first),
+                                               (start + last, p_last)))
+
         for a in range(0, n, chunk):
             lo, b = max(0, a - 1), min(n, a + chunk)
             part = _rows(X, lo, b)
@@ -250,47 +279,19 @@ class Pipeline(_ImbPipeline):
             segmenter._check_rate(part)
             bounds = table.run_starts
             for i in range(bounds.size - 1):
-                start, stop = int(bounds[i]) + lo, int(bounds[i + 1]) + lo
-                if i == 0 and lo < a:  # the run holding row a - 1 goes on (or ends at a)
-                    runs[-1][1] = stop
-                    continue
-                runs.append([start, stop, table.group_labels[int(table.group_codes[bounds[i]])]])
-        return runs
-
-    def _row_scores_chunked(self, X, chunk, labels=False):
-        """:meth:`_row_scores` run by run, each run streamed ``chunk`` rows at a time
-        (:class:`~sklearn_har.streaming.StreamingClassifier`); a run shorter than the
-        window takes, row by row, the nearest window of its group (as
-        :meth:`WindowIndex.to_rows`), found among the first and last windows of the
-        other runs."""
-        from .streaming import StreamingClassifier
-
-        window = self._segmenter.window
-        runs = self._runs(X, chunk)
-        stream = StreamingClassifier(self)
-        classes = stream.classes_
-        # labels=True: one label per row, no (n_rows, n_classes) array at all
-        out = (np.empty(_num_samples(X), dtype=classes.dtype) if labels else
-               np.empty((_num_samples(X), classes.size)))
-        put = (lambda p: classes[np.argmax(p, axis=-1)]) if labels else (lambda p: p)
-        ends = {}  # group -> [(run start, first window, last window)] of runs with windows
-        short = []
-        for start, stop, group in runs:
-            if stop - start < window:
-                short.append((start, stop, group))
-                continue
-            stream.reset()
-            stream.row_offset = start
-            pos = start
-            for a in range(start, stop, chunk):
-                part = stream.update(_rows(X, a, min(stop, a + chunk)), proba=True)
-                out[pos:pos + len(part)] = put(part)
-                pos += len(part)
-            part = stream.flush(proba=True)
-            out[pos:pos + len(part)] = put(part)
-            first, last = stream.first_window_, stream.last_window_
-            ends.setdefault(group, []).append(((start + first[0], first[1]),
-                                               (start + last[0], last[1])))
+                first_row = int(bounds[i])
+                if i == 0 and lo < a:  # row a - 1 was streamed: its run goes on (or ends)
+                    first_row = a - lo
+                else:
+                    if run is not None:
+                        finish(first_row + lo)
+                    group = table.group_labels[int(table.group_codes[first_row])]
+                    run = (first_row + lo, group)
+                    stream.reset()
+                if first_row < bounds[i + 1]:
+                    write(stream._push(table.values[first_row:int(bounds[i + 1])],
+                                       proba=True))
+        finish(n)
         for start, stop, group in short:
             if group not in ends:
                 raise ValueError(

@@ -61,9 +61,6 @@ class StreamingClassifier:
     (True, 31)
     """
 
-    #: added to row positions in error messages (a Pipeline streams a table's runs)
-    row_offset = 0
-
     def __init__(self, pipeline):
         check_is_fitted(pipeline)
         segmenter = pipeline._segmenter
@@ -95,6 +92,7 @@ class StreamingClassifier:
         self._group = None
         self._last_index = None
         self.first_window_ = None
+        self._pending_right = None  # (start, probabilities) of a window past a gap
         return self
 
     @property
@@ -105,7 +103,7 @@ class StreamingClassifier:
     # -- input ---------------------------------------------------------------
     def _read(self, chunk):
         segmenter = self.pipeline._segmenter
-        table = segmenter._read_table(chunk, row_offset=self.n_rows_in_ + self.row_offset)
+        table = segmenter._read_table(chunk, row_offset=self.n_rows_in_)
         segmenter._check_columns(table)
         segmenter._check_rate(chunk)
         if table.run_starts.size > 2:
@@ -199,7 +197,10 @@ class StreamingClassifier:
         proba : bool, default=False
             Return the rows' probabilities ``(n, n_classes)`` instead of labels.
         """
-        values = self._read(chunk)
+        return self._push(self._read(chunk), proba)
+
+    def _push(self, values, proba=False):
+        """:meth:`update` on channel values already read and checked (rows of one run)."""
         self._buffer = values if self._buffer is None else np.concatenate([self._buffer,
                                                                             values])
         self.n_rows_in_ += values.shape[0]
@@ -244,8 +245,6 @@ class StreamingClassifier:
                              f"window={self.window}: no window can predict them.")
         self._pending_right = None
         return self._finish([self._emit(self.n_rows_in_)], proba)
-
-    _pending_right = None
 
     def _finish(self, parts, proba):
         parts = [p for p in parts if p.size]

@@ -176,8 +176,7 @@ class SFTNASClassifier(NeuralWindowClassifier):
     # the supernet is built with the backend parameter (module__backend wins)
     def _inferred_module_args(self, factory):
         args = super()._inferred_module_args(factory)
-        if hasattr(self, "n_channels_in_") and factory is SFTNASNet or (
-                isinstance(factory, type) and issubclass(factory, SFTNASNet)):
+        if isinstance(factory, type) and issubclass(factory, SFTNASNet):
             args["backend"] = self.backend
         return args
 

@@ -263,10 +263,6 @@ def _io_quantization(model_bytes):
             {"scale": float(o["quantization"][0]), "zero_point": int(o["quantization"][1])})
 
 
-def _c_name(text):
-    return "".join(c if c.isalnum() else "_" for c in str(text))
-
-
 def write_c_array(model_bytes, spec, arena, folder):
     """``model_data.h`` / ``model_data.cc`` for a TFLite Micro firmware."""
     q = spec.quantization

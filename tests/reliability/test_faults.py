@@ -180,7 +180,7 @@ def test_fault_table_with_other_columns(table):
     swapped = X[[X.columns[0], X.columns[2], X.columns[1], *X.columns[3:]]]
     with pytest.raises(ValueError, match="acc_x"):
         pipe.predict(swapped)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unknown group_column .user.: its columns are"):
         pipe.predict(pd.DataFrame(X.to_numpy()[:, :-1]))
 
 
